@@ -1,0 +1,61 @@
+// Package goenv carries the process environment as a value and reads the go
+// command's settings the way go itself reads them.
+//
+// Library packages never call os.Getenv: the environment arrives as an Environ
+// built once in main, which is what lets tests run many configurations in one
+// process.
+package goenv
+
+import (
+	"runtime"
+	"strings"
+)
+
+// Environ is a process environment in os.Environ form ("KEY=value" entries).
+// Later entries win over earlier ones, as they do for exec.
+type Environ []string
+
+// Get returns the value of key, or "" when it is unset.
+func (e Environ) Get(key string) string {
+	v, _ := e.Lookup(key)
+	return v
+}
+
+// Lookup returns the value of key and whether it is set.
+func (e Environ) Lookup(key string) (string, bool) {
+	for i := len(e) - 1; i >= 0; i-- {
+		k, v, ok := strings.Cut(e[i], "=")
+		if ok && sameKey(k, key) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// With returns a copy of e in which key is set to value, replacing every
+// earlier definition so that the child sees exactly one.
+func (e Environ) With(key, value string) Environ {
+	out := e.Without(key)
+	return append(out, key+"="+value)
+}
+
+// Without returns a copy of e with every definition of key removed.
+func (e Environ) Without(key string) Environ {
+	out := make(Environ, 0, len(e)+1)
+	for _, kv := range e {
+		k, _, _ := strings.Cut(kv, "=")
+		if !sameKey(k, key) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// sameKey compares environment keys the way the platform does: Windows keys
+// are case-insensitive.
+func sameKey(a, b string) bool {
+	if runtime.GOOS == "windows" {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}

@@ -1,0 +1,143 @@
+package goenv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Settings are the go command's effective settings, as `go env -json` reports
+// them: the environment first, then the user's `go env -w` file, then
+// $GOROOT/go.env, then go's built-in defaults.
+type Settings struct {
+	GOPROXY     string
+	GONOPROXY   string
+	GOPRIVATE   string
+	GONOSUMDB   string
+	GOSUMDB     string
+	GOINSECURE  string
+	GOFLAGS     string
+	GOMODCACHE  string
+	GOPATH      string
+	GOROOT      string
+	GOVERSION   string
+	GOMOD       string
+	GOWORK      string
+	GO111MODULE string
+	GOTOOLCHAIN string
+	GOENV       string
+	GOAUTH      string
+	GOOS        string
+	GOARCH      string
+
+	// Raw holds every variable go reported, including the ones above.
+	Raw map[string]string
+}
+
+// Load runs `go env -json` with the given environment in dir (the current
+// directory when dir is empty) and returns the settings. It costs one run of
+// the go tool, so callers use it only on paths that need the settings.
+func Load(ctx context.Context, goTool, dir string, env Environ) (*Settings, error) {
+	cmd := exec.CommandContext(ctx, goTool, "env", "-json")
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("reading go settings (go env -json): %s", firstLine(msg))
+	}
+	return Parse(out)
+}
+
+// Parse decodes the output of `go env -json`.
+func Parse(data []byte) (*Settings, error) {
+	raw := map[string]string{}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("parsing go env -json output: %w", err)
+	}
+	s := &Settings{Raw: raw}
+	fields := map[string]*string{
+		"GOPROXY": &s.GOPROXY, "GONOPROXY": &s.GONOPROXY, "GOPRIVATE": &s.GOPRIVATE,
+		"GONOSUMDB": &s.GONOSUMDB, "GOSUMDB": &s.GOSUMDB, "GOINSECURE": &s.GOINSECURE,
+		"GOFLAGS": &s.GOFLAGS, "GOMODCACHE": &s.GOMODCACHE, "GOPATH": &s.GOPATH,
+		"GOROOT": &s.GOROOT, "GOVERSION": &s.GOVERSION, "GOMOD": &s.GOMOD,
+		"GOWORK": &s.GOWORK, "GO111MODULE": &s.GO111MODULE, "GOTOOLCHAIN": &s.GOTOOLCHAIN,
+		"GOENV": &s.GOENV, "GOAUTH": &s.GOAUTH, "GOOS": &s.GOOS, "GOARCH": &s.GOARCH,
+	}
+	for k, p := range fields {
+		*p = raw[k]
+	}
+	return s, nil
+}
+
+// DefaultGOPROXY returns the GOPROXY value the toolchain ships with, read from
+// $GOROOT/go.env. gofast never writes go's default proxy as a literal: it
+// takes it from the toolchain in use, so it follows whatever that toolchain
+// considers its default.
+func (s *Settings) DefaultGOPROXY() (string, error) {
+	return readGoEnvFile(filepath.Join(s.GOROOT, "go.env"), "GOPROXY")
+}
+
+// DefaultGOSUMDB returns the GOSUMDB value the toolchain ships with.
+func (s *Settings) DefaultGOSUMDB() (string, error) {
+	return readGoEnvFile(filepath.Join(s.GOROOT, "go.env"), "GOSUMDB")
+}
+
+// GOPROXYIsDefault reports whether the effective GOPROXY is the toolchain's
+// own default, that is, the user has not chosen one.
+func (s *Settings) GOPROXYIsDefault() bool {
+	def, err := s.DefaultGOPROXY()
+	return err == nil && def == s.GOPROXY
+}
+
+// SumDBName returns the checksum database's name: the first word of GOSUMDB
+// (which may be followed by a key and URL), or "" when GOSUMDB is off.
+func (s *Settings) SumDBName() string {
+	f := strings.Fields(s.GOSUMDB)
+	if len(f) == 0 || f[0] == "off" {
+		return ""
+	}
+	name := f[0]
+	// A GOSUMDB of the form "name+hash+key" names the database before the first '+'.
+	if i := strings.Index(name, "+"); i >= 0 {
+		name = name[:i]
+	}
+	return name
+}
+
+// readGoEnvFile reads one key from a go.env-format file ("KEY=value" lines,
+// '#' comments), as the go command does.
+func readGoEnvFile(file, key string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok && k == key {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("%s: no %s setting: %w", file, key, errors.ErrUnsupported)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
