@@ -1,0 +1,80 @@
+// Package modset computes exactly which files `go mod download` (with no
+// arguments) fetches for a main module or a go.work workspace: the zips of
+// the modules that provide packages, the go.mod files of the module graph,
+// and the .info files, with replace, exclude, GOPRIVATE/GONOPROXY, local
+// replacements and vendor mode honoured, and the go.sum / go.work.sum
+// hashes each file must match.
+package modset
+
+import (
+	"context"
+
+	"golang.org/x/mod/module"
+)
+
+// Fetcher supplies go.mod files of dependencies while the module graph is
+// walked. The prefetch engine implements it: from the module cache when the
+// file is there, else from the mirror chain, verified against go.sum and
+// published to the cache as go would.
+type Fetcher interface {
+	// GoMod returns the go.mod file of m (m is the module after
+	// replacement: the module whose .mod is downloaded).
+	GoMod(ctx context.Context, m module.Version) ([]byte, error)
+}
+
+// Options configure Compute. Settings come from `go env -json` so that the
+// go command's own view (go env -w included) is used.
+type Options struct {
+	// Dir is the directory go would run in; the main module or workspace is
+	// found from it as go finds it (GOMOD/GOWORK below say what go found).
+	Dir string
+	// GOMOD and GOWORK are go env's values in Dir: the main go.mod path
+	// ("" or os.DevNull outside a module) and the go.work path ("" or "off"
+	// when no workspace is in use).
+	GOMOD  string
+	GOWORK string
+	// GOFLAGS is go env's GOFLAGS (for -mod=vendor/-mod=mod/-modfile).
+	GOFLAGS string
+	// GOPRIVATE and GONOPROXY select the modules left to go (never sent to
+	// a mirror). GONOPROXY defaults to GOPRIVATE when empty, as in go.
+	GOPRIVATE string
+	GONOPROXY string
+	// GOVERSION is the running toolchain's version (go env GOVERSION), for
+	// go-version-dependent graph rules.
+	GOVERSION string
+	// Fetch supplies go.mod files of the module graph. Required unless the
+	// module has no dependencies.
+	Fetch Fetcher
+	// Jobs bounds concurrent Fetch calls while walking the graph; 0 means 16.
+	Jobs int
+}
+
+// Set is what `go mod download` would fetch, and how to verify it.
+type Set struct {
+	// Zips are the modules whose .zip (and .info, .ziphash) go mod download
+	// puts in the cache, after replacement, sorted by path then version.
+	Zips []module.Version
+	// Mods are the modules whose .mod go reads to build the module graph
+	// (a superset of Zips), after replacement, sorted.
+	Mods []module.Version
+	// Sums are the known hashes from go.sum (and go.work.sum and every
+	// workspace module's go.sum).
+	Sums *Sums
+	// Skipped are modules left to go, with the reason (private, replaced by
+	// a local directory, no go.sum line, resolved direct).
+	Skipped []Skip
+	// Vendor is true when go runs in vendor mode: nothing is fetched.
+	Vendor bool
+}
+
+// Skip is a module gofast leaves for go to handle itself.
+type Skip struct {
+	Module module.Version
+	Reason string
+}
+
+// Compute walks go.mod (or go.work), the module graph and go.sum files and
+// returns the set. Errors name the file and line that is wrong.
+func Compute(ctx context.Context, opts Options) (*Set, error) {
+	return compute(ctx, opts)
+}
