@@ -1,0 +1,80 @@
+package wrap
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+)
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want Invocation
+	}{
+		{"bare go", nil, Invocation{Rest: []string{}}},
+		{"version", []string{"version"}, Invocation{Command: "version", Rest: []string{}}},
+		{"env", []string{"env", "-json"}, Invocation{Command: "env", Rest: []string{"-json"}}},
+		{"build fetches", []string{"build", "./..."}, Invocation{Command: "build", Rest: []string{"./..."}, MayFetch: true}},
+		{"test fetches", []string{"test", "-run", "X"}, Invocation{Command: "test", Rest: []string{"-run", "X"}, MayFetch: true}},
+		{"mod download", []string{"mod", "download", "-x"}, Invocation{Command: "mod", Sub: "download", Rest: []string{"-x"}, MayFetch: true}},
+		{"mod edit does not", []string{"mod", "edit", "-json"}, Invocation{Command: "mod", Sub: "edit", Rest: []string{"-json"}}},
+		{"mod init does not", []string{"mod", "init", "x"}, Invocation{Command: "mod", Sub: "init", Rest: []string{"x"}}},
+		{"work sync", []string{"work", "sync"}, Invocation{Command: "work", Sub: "sync", Rest: []string{}, MayFetch: true}},
+		{"work edit", []string{"work", "edit"}, Invocation{Command: "work", Sub: "edit", Rest: []string{}}},
+		{"fmt", []string{"fmt", "./..."}, Invocation{Command: "fmt", Rest: []string{"./..."}}},
+		{"-C after command", []string{"build", "-C", "sub", "./..."}, Invocation{Command: "build", Dir: "sub", Rest: []string{"./..."}, MayFetch: true}},
+		{"-C= after subcommand", []string{"mod", "download", "-C=sub"}, Invocation{Command: "mod", Sub: "download", Dir: "sub", Rest: []string{}, MayFetch: true}},
+		{"-C before command", []string{"-C", "sub", "list", "-m", "all"}, Invocation{Command: "list", Dir: "sub", Rest: []string{"-m", "all"}, MayFetch: true}},
+		{"--C= before command", []string{"--C=sub", "vet"}, Invocation{Command: "vet", Dir: "sub", Rest: []string{}, MayFetch: true}},
+		{"-C not first flag", []string{"build", "-x", "-C", "sub"}, Invocation{Command: "build", Rest: []string{"-x", "-C", "sub"}, MayFetch: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Classify(tc.args)
+			if got.Rest == nil {
+				got.Rest = []string{}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Classify(%q) = %+v, want %+v", tc.args, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLocateSkipsSelf(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("uses Unix executables")
+	}
+	self := filepath.Join(t.TempDir(), "gofast")
+	os.WriteFile(self, []byte("#!/bin/sh\necho gofast\n"), 0o755)
+
+	linkDir, copyDir, realDir, noExecDir := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	os.Symlink(self, filepath.Join(linkDir, "go"))
+	data, _ := os.ReadFile(self)
+	os.WriteFile(filepath.Join(copyDir, "go"), data, 0o755)
+	os.WriteFile(filepath.Join(noExecDir, "go"), []byte("data"), 0o644)
+	realGo := filepath.Join(realDir, "go")
+	os.WriteFile(realGo, []byte("#!/bin/sh\necho real go\n"), 0o755)
+
+	path := linkDir + string(os.PathListSeparator) + copyDir + string(os.PathListSeparator) +
+		noExecDir + string(os.PathListSeparator) + realDir
+	got, err := Locate(goenv.Environ{"PATH=" + path}, self)
+	if err != nil || got != realGo {
+		t.Fatalf("Locate = %q, %v; want %q", got, err, realGo)
+	}
+
+	if _, err := Locate(goenv.Environ{"PATH=" + linkDir}, self); err == nil {
+		t.Fatal("Locate found gofast itself as go")
+	}
+	if _, err := Locate(goenv.Environ{"PATH=" + linkDir, "GOFAST_GO=" + filepath.Join(linkDir, "go")}, self); err == nil {
+		t.Fatal("GOFAST_GO naming gofast itself was accepted")
+	}
+	got, err = Locate(goenv.Environ{"PATH=" + linkDir, "GOFAST_GO=" + realGo}, self)
+	if err != nil || got != realGo {
+		t.Fatalf("GOFAST_GO: %q, %v", got, err)
+	}
+}
