@@ -40,8 +40,20 @@ type Options struct {
 	GOPRIVATE string
 	GONOPROXY string
 	// GOVERSION is the running toolchain's version (go env GOVERSION), for
-	// go-version-dependent graph rules.
+	// go-version-dependent graph rules. When a go.mod asks for a newer Go,
+	// go would switch toolchains or fail; Compute notes it (Set.Notes) and
+	// goes on. Empty means no such check.
 	GOVERSION string
+	// GOMODCACHE is go env's GOMODCACHE. The go.mod files of private
+	// modules (which are never fetched through Fetch) are read from its
+	// cache/download tree when present there. Empty means no module cache.
+	GOMODCACHE string
+	// IgnoreVendor computes the set even when go would run in vendor mode.
+	// `go mod download` itself never uses vendor mode (it always runs as
+	// -mod=mod and ignores -mod in GOFLAGS), so a caller preparing exactly
+	// that command sets it; for build, test, list and the like it stays
+	// false and a vendored module yields Set{Vendor: true}.
+	IgnoreVendor bool
 	// Fetch supplies go.mod files of the module graph. Required unless the
 	// module has no dependencies.
 	Fetch Fetcher
@@ -61,17 +73,46 @@ type Set struct {
 	// workspace module's go.sum).
 	Sums *Sums
 	// Skipped are modules left to go, with the reason (private, replaced by
-	// a local directory, no go.sum line, resolved direct).
+	// a local directory, no go.sum line; modules go resolves direct are the
+	// engine's to find, as Compute does not see GOPROXY). Private modules
+	// and local replacements are in neither Zips nor Mods: go fetches the
+	// former itself and reads the latter from disk. Modules with no go.sum
+	// line stay in Zips and Mods as well, because go does fetch them; the
+	// engine leaves them to go (Match reports known=false).
 	Skipped []Skip
 	// Vendor is true when go runs in vendor mode: nothing is fetched.
 	Vendor bool
+	// Notes are one-line remarks about what the set does not cover, for
+	// the user's information: toolchain switches go would make, private
+	// modules whose requirements could not be read, and the like.
+	Notes []string
 }
 
 // Skip is a module gofast leaves for go to handle itself.
 type Skip struct {
+	// Module is the module go downloads (after replacement); for a local
+	// directory replacement it is the replaced module at its selected
+	// version.
 	Module module.Version
+	// Reason is one of the Reason constants.
 	Reason string
+	// Zip reports whether go downloads the module's zip too, not only its
+	// go.mod file.
+	Zip bool
 }
+
+// Reasons for a Skip.
+const (
+	// ReasonPrivate means the path matches GOPRIVATE or GONOPROXY, so it
+	// is never sent to a mirror.
+	ReasonPrivate = "private"
+	// ReasonLocal means the module is replaced by a directory on disk;
+	// nothing is downloaded for it.
+	ReasonLocal = "replaced by a local directory"
+	// ReasonNoSum means go.sum has no line for the module's go.mod or zip;
+	// go verifies it against the checksum database itself.
+	ReasonNoSum = "no go.sum line"
+)
 
 // Compute walks go.mod (or go.work), the module graph and go.sum files and
 // returns the set. Errors name the file and line that is wrong.
