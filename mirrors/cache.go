@@ -1,0 +1,192 @@
+package mirrors
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/module"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/redact"
+)
+
+// recordFormat versions the cache file; another format is ignored.
+const recordFormat = 1
+
+// record is one remembered race, stored as JSON in the cache directory.
+// It keeps the raw probe results, not the chain: the chain is rebuilt
+// from them on every load, so that a Demote only has to mark a mirror.
+type record struct {
+	Format  int       `json:"format"`
+	Key     string    `json:"key"`
+	Time    time.Time `json:"time"`
+	Mirrors []Mirror  `json:"mirrors"`
+}
+
+// key identifies the inputs a race depends on: where the candidates came
+// from, the candidates, the user's list (its tail ends every chain), the
+// checksum database and the probe module.
+func (p *plan) key(s *goenv.Settings, mod module.Version) string {
+	return strings.Join([]string{
+		fmt.Sprint("format ", recordFormat),
+		"mode " + p.mode.String(),
+		"candidates " + p.candidates.String(),
+		"goproxy " + p.user.String(),
+		fmt.Sprintf("tail %v %s %v", p.hasTail, p.tail.URL, p.tailFallback),
+		"gosumdb " + s.GOSUMDB,
+		"probe " + mod.String(),
+	}, "\n")
+}
+
+// cachePath is the file remembering the race for key. The name is a hash:
+// the key holds mirror URLs, credentials included.
+func cachePath(cacheDir, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(cacheDir, "mirrors", "ranking-"+hex.EncodeToString(sum[:8])+".json")
+}
+
+// loadRecord returns the race remembered at path for key if it is younger
+// than ttl. Any problem (no file, another format, a torn write) is a miss.
+func loadRecord(path, key string, now time.Time, ttl time.Duration) (*record, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	var rec record
+	if json.Unmarshal(data, &rec) != nil || rec.Format != recordFormat || rec.Key != key {
+		return nil, false
+	}
+	age := now.Sub(rec.Time)
+	// A record from the future (a clock set back) is not trusted.
+	if age < -time.Minute || age >= ttl {
+		return nil, false
+	}
+	return &rec, true
+}
+
+// saveRecord writes rec to path atomically: a concurrent reader sees the
+// old file or the new one, never part of one.
+func saveRecord(path string, rec *record) error {
+	data, err := json.MarshalIndent(rec, "", "\t")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("remembering mirror ranking: %w", err)
+	}
+	// CreateTemp makes the file 0600: it holds mirror URLs, which may
+	// carry credentials.
+	f, err := os.CreateTemp(dir, ".ranking-*.tmp")
+	if err != nil {
+		return fmt.Errorf("remembering mirror ranking: %w", err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("remembering mirror ranking in %s: %w", path, err)
+	}
+	return nil
+}
+
+// Demote records that downloads through the mirror url failed, for reason,
+// in every remembered ranking that has it working. Until that ranking
+// expires (GOFAST_TTL), chains built from it put the mirror behind the
+// others, except where the user's GOPROXY order is kept. prefetch calls it
+// when a mirror fails mid-download. No ranking, or no cache directory, is
+// not an error.
+func Demote(cacheDir, url, reason string) error {
+	if cacheDir == "" {
+		return nil
+	}
+	if reason = strings.TrimSpace(redact.String(reason)); reason == "" {
+		reason = "download failed"
+	}
+	files, err := filepath.Glob(filepath.Join(cacheDir, "mirrors", "ranking-*.json"))
+	if err != nil {
+		return fmt.Errorf("demoting %s: %w", redact.URL(url), err)
+	}
+	want := sameURLKey(url)
+	var errs []error
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		var rec record
+		if json.Unmarshal(data, &rec) != nil || rec.Format != recordFormat {
+			continue
+		}
+		changed := false
+		for i, m := range rec.Mirrors {
+			if m.OK && (sameURLKey(m.URL) == want || sameURLKey(redact.URL(m.URL)) == want) {
+				rec.Mirrors[i].Demoted = reason
+				changed = true
+			}
+		}
+		if changed {
+			if err := saveRecord(file, &rec); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("demoting %s: %w", redact.URL(url), err)
+	}
+	return nil
+}
+
+// CacheDir returns gofast's directory in the user cache directory, found
+// from env exactly as os.UserCacheDir finds it from the process
+// environment: %LocalAppData% on Windows, ~/Library/Caches on macOS,
+// $XDG_CACHE_HOME or ~/.cache elsewhere.
+func CacheDir(env goenv.Environ) (string, error) {
+	var dir string
+	switch runtime.GOOS {
+	case "windows":
+		dir = env.Get("LocalAppData")
+		if dir == "" {
+			return "", errors.New("%LocalAppData% is not defined")
+		}
+	case "darwin", "ios":
+		home := env.Get("HOME")
+		if home == "" {
+			return "", errors.New("$HOME is not defined")
+		}
+		dir = filepath.Join(home, "Library", "Caches")
+	case "plan9":
+		home := env.Get("home")
+		if home == "" {
+			return "", errors.New("$home is not defined")
+		}
+		dir = filepath.Join(home, "lib", "cache")
+	default:
+		dir = env.Get("XDG_CACHE_HOME")
+		if dir == "" || !filepath.IsAbs(dir) {
+			home := env.Get("HOME")
+			if home == "" {
+				return "", errors.New("neither $XDG_CACHE_HOME nor $HOME are defined")
+			}
+			dir = filepath.Join(home, ".cache")
+		}
+	}
+	return filepath.Join(dir, "gofast"), nil
+}

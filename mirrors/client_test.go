@@ -1,0 +1,72 @@
+package mirrors
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/proxytest"
+)
+
+func TestProxyFromEnv(t *testing.T) {
+	// The process environment is never consulted: only Options.Env.
+	t.Setenv("HTTPS_PROXY", "http://process-env-proxy.test:3128")
+	t.Setenv("HTTP_PROXY", "http://process-env-proxy.test:3128")
+	for _, tc := range []struct {
+		name string
+		env  []string
+		url  string
+		want string // proxy URL, "" for direct
+	}{
+		{name: "no proxy variables", url: "https://mirror.test/x", want: ""},
+		{name: "https proxy", env: []string{"HTTPS_PROXY=http://proxy.corp.test:3128"}, url: "https://mirror.test/x", want: "http://proxy.corp.test:3128"},
+		{name: "https proxy not for http", env: []string{"HTTPS_PROXY=http://proxy.corp.test:3128"}, url: "http://mirror.test/x", want: ""},
+		{name: "lower case", env: []string{"http_proxy=proxy.corp.test:8080"}, url: "http://mirror.test/x", want: "http://proxy.corp.test:8080"},
+		{name: "upper case wins", env: []string{"https_proxy=http://low.test", "HTTPS_PROXY=http://up.test"}, url: "https://mirror.test/x", want: "http://up.test"},
+		{name: "NO_PROXY domain", env: []string{"HTTPS_PROXY=http://p.test", "NO_PROXY=corp.test"}, url: "https://goproxy.corp.test/x", want: ""},
+		{name: "NO_PROXY dot domain", env: []string{"HTTPS_PROXY=http://p.test", "no_proxy=.corp.test"}, url: "https://corp.test/x", want: ""},
+		{name: "NO_PROXY other domain", env: []string{"HTTPS_PROXY=http://p.test", "NO_PROXY=corp.test"}, url: "https://notcorp.test/x", want: "http://p.test"},
+		{name: "NO_PROXY port", env: []string{"HTTPS_PROXY=http://p.test", "NO_PROXY=mirror.test:8443"}, url: "https://mirror.test/x", want: "http://p.test"},
+		{name: "NO_PROXY cidr", env: []string{"HTTP_PROXY=http://p.test", "NO_PROXY=10.0.0.0/8"}, url: "http://10.1.2.3:8080/x", want: ""},
+		{name: "NO_PROXY star", env: []string{"HTTPS_PROXY=http://p.test", "NO_PROXY=*"}, url: "https://mirror.test/x", want: ""},
+		{name: "loopback never proxied", env: []string{"HTTP_PROXY=http://p.test"}, url: "http://127.0.0.1:9/x", want: ""},
+		{name: "localhost never proxied", env: []string{"HTTP_PROXY=http://p.test"}, url: "http://localhost:9/x", want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", tc.url, nil)
+			u, err := proxyFromEnv(goenv.Environ(tc.env))(req)
+			got := ""
+			if u != nil {
+				got = u.String()
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("proxy for %s = %q, %v; want %q", tc.url, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestProbeThroughEnvProxy probes a mirror by a name that exists nowhere,
+// through an HTTP proxy named in Options.Env: only the proxy (a loopback
+// server) can answer, so success proves the proxy was used.
+func TestProbeThroughEnvProxy(t *testing.T) {
+	proxy := proxytest.New(t, proxytest.Options{FS: testTree().FS})
+	opts := testOptions(t, testSettings(t, "off", ""), "HTTP_PROXY="+proxy.URL)
+	// Guard: if the client would not use the proxy, stop before Probe
+	// sends a DNS query for the made-up name off this machine.
+	client, release := newClient(opts.Env, opts.Deadline)
+	release()
+	req, _ := http.NewRequest("GET", "http://mirror.invalid/x", nil)
+	if u, err := client.Transport.(*http.Transport).Proxy(req); err != nil || u == nil || u.String() != proxy.URL {
+		t.Fatalf("client would not use HTTP_PROXY from Env: %v, %v", u, err)
+	}
+	cands, _ := ParseList("http://mirror.invalid")
+	ms := Probe(context.Background(), opts, cands)
+	if len(ms) != 1 || !ms[0].Found {
+		t.Fatalf("probe through the proxy: %+v", ms)
+	}
+	if n := proxy.Count(".info"); n != 1 {
+		t.Errorf("proxy saw %d .info requests", n)
+	}
+}
