@@ -34,7 +34,8 @@ type Options struct {
 	Fix bool
 	// KillHung, when positive, sends SIGTERM to go processes that hold a
 	// module-cache lock and are stopped or have been running longer than
-	// KillHung. Zero never signals anything.
+	// KillHung. Zero never signals anything. Only where holders can be
+	// named (Linux); elsewhere it has no effect.
 	KillHung time.Duration
 	// StuckAfter is how long a process may have been running while it holds
 	// a lock before the lock is reported as possibly hung. Zero means five
@@ -128,6 +129,18 @@ type Holder struct {
 	// Signaled is true when Scan sent the process SIGTERM (KillHung).
 	Signaled bool `json:"signaled,omitempty"`
 }
+
+// The scheduler states a Holder can be in, as /proc/<pid>/stat names them.
+const (
+	stateRunning  = "running"
+	stateSleeping = "sleeping"
+	stateDiskWait = "disk wait"
+	stateStopped  = "stopped"
+	stateZombie   = "zombie"
+	stateIdle     = "idle"
+	stateDead     = "dead"
+	stateUnknown  = "unknown"
+)
 
 // MarshalJSON adds age_s (seconds) and advice to the exported fields.
 func (h Holder) MarshalJSON() ([]byte, error) {
