@@ -1,0 +1,178 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/mirrors"
+)
+
+// diagnosis is one Run: what was read from the settings, the targets to
+// probe, and after the probes what they found.
+type diagnosis struct {
+	o      Options
+	budget budget
+	prober *prober
+
+	chain    mirrors.List
+	chainErr error
+	sumdb    *sumDB
+	sumdbErr error
+	// userMirrors is true when GOFAST_MIRRORS is set, which lets the
+	// verdict reorder the user's GOPROXY by speed.
+	userMirrors bool
+	netrc       netrcInfo
+
+	// mirrors are the module mirrors, GOPROXY's first; sumdbTarget is the
+	// checksum database reached directly (nil when GOSUMDB is off).
+	mirrors     []*target
+	sumdbTarget *target
+	targets     []*target // mirrors and sumdbTarget
+
+	settings []Check
+}
+
+// newDiagnosis reads the settings, runs the settings checks, and lists the
+// targets to probe.
+func newDiagnosis(o Options) *diagnosis {
+	s := o.Settings
+	d := &diagnosis{o: o, budget: newBudget(o.Timeout)}
+	d.chain, d.chainErr = mirrors.ParseList(s.GOPROXY)
+	d.sumdb, d.sumdbErr = parseSumDB(s.GOSUMDB, defaultSumDBName(s))
+	fast, fastChecks := mirrorsSettings(o.Env)
+	d.userMirrors = len(fast) > 0
+
+	var set targetSet
+	n := 0
+	for _, e := range d.chain.Proxies() {
+		n++
+		if t := set.addURL(e.URL, fmt.Sprintf("GOPROXY #%d", n)); t != nil && !t.inChain {
+			t.inChain, t.entry = true, e
+		}
+	}
+	for _, e := range fast {
+		set.addURL(e.URL, "GOFAST_MIRRORS")
+	}
+	for _, raw := range o.Candidates {
+		if l, err := mirrors.ParseList(raw); err == nil {
+			for _, e := range l.Proxies() {
+				set.addURL(e.URL, "candidate")
+			}
+		}
+	}
+	if len(set.list) == 0 {
+		// GOPROXY names no mirror: probe the toolchain's default ones, so
+		// that the verdict can say whether using them would work.
+		if def, err := s.DefaultGOPROXY(); err == nil {
+			if l, err := mirrors.ParseList(def); err == nil {
+				for _, e := range l.Proxies() {
+					set.addURL(e.URL, "go's default GOPROXY")
+				}
+			}
+		}
+	}
+	d.mirrors = set.list
+	d.targets = append(d.targets, d.mirrors...)
+	if d.sumdb != nil {
+		var db targetSet
+		if t := db.addURL(d.sumdb.URL, "checksum database"); t != nil {
+			t.isSumDB = true
+			d.sumdbTarget = t
+			d.targets = append(d.targets, t)
+		}
+	}
+
+	pc := newProxyConfig(o.Env)
+	d.prober = &prober{o: o, b: d.budget, proxies: pc, sumdb: d.sumdb, private: matchesPrivate(s, o.ProbeModule.Path)}
+	d.netrc = readNetrc(netrcPath(o.Env))
+
+	d.settings = append(d.settings, goproxySettings(s, o.Env, d.chain, d.chainErr))
+	d.settings = append(d.settings, fastChecks...)
+	d.settings = append(d.settings, sumdbSettings(s, o.Env, d.sumdb, d.sumdbErr))
+	d.settings = append(d.settings, patternSettings(s, o.Env)...)
+	d.settings = append(d.settings, goflagsSettings(s, o.Env)...)
+	d.settings = append(d.settings, modeSettings(s, o.Env)...)
+	d.settings = append(d.settings, proxyEnvSettings(pc, d.targets)...)
+	d.settings = append(d.settings, authSettings(s.GOAUTH, d.netrc, mirrorHosts(d.targets)))
+	return d
+}
+
+// probeTarget probes one target; it runs concurrently with the others.
+func (d *diagnosis) probeTarget(ctx context.Context, t *target) {
+	d.prober.probe(ctx, t)
+}
+
+// chainTarget returns the target of a GOPROXY proxy entry.
+func (d *diagnosis) chainTarget(e mirrors.Entry) *target {
+	key := strings.TrimSuffix(e.URL, "/")
+	for _, t := range d.mirrors {
+		if t.inChain && strings.TrimSuffix(t.entry.URL, "/") == key {
+			return t
+		}
+	}
+	return nil
+}
+
+// sumdbRoute walks GOPROXY as go does to decide how it reaches the
+// checksum database: through the first mirror that serves it, skipping
+// mirrors that answer 404 or 410 (or fail, after '|'), else directly. It
+// returns the check line and, when the database is unreachable, the
+// finding message.
+func (d *diagnosis) sumdbRoute() (Check, string) {
+	target := "checksum database"
+	switch {
+	case d.sumdbErr != nil:
+		return newCheck(LayerSumDB, target, Skip, "GOSUMDB is invalid (see settings)"), ""
+	case d.sumdb == nil:
+		return newCheck(LayerSumDB, target, Skip, "GOSUMDB=off: nothing is verified"), ""
+	}
+	target += " " + d.sumdb.Name
+	fail := func(msg string) (Check, string) { return newCheck(LayerSumDB, target, Fail, msg), msg }
+	if !d.sumdb.Explicit && d.chainErr == nil {
+	walk:
+		for i, e := range d.chain {
+			if e.Kind != mirrors.Proxy {
+				break walk
+			}
+			t := d.chainTarget(e)
+			if t == nil {
+				continue
+			}
+			switch t.sumdb {
+			case sumdbServed:
+				return newCheck(LayerSumDB, target, Pass, "go reaches it through "+t.name), ""
+			case sumdbNotServed:
+				continue
+			}
+			if e.FallbackOnError && i+1 < len(d.chain) {
+				continue
+			}
+			return fail(fmt.Sprintf("go asks %s whether it serves the checksum database %s, gets an error, and then treats the database as unavailable: every module not yet in go.sum fails verification",
+				t.name, d.sumdb.Name))
+		}
+	}
+	t := d.sumdbTarget
+	if t == nil {
+		return fail("the checksum database URL " + redact.URL(d.sumdb.URL) + " does not parse")
+	}
+	if t.working {
+		return newCheck(LayerSumDB, target, Pass, "go reaches it directly at "+t.name), ""
+	}
+	why := "it fails"
+	if t.failed != nil {
+		why = fmt.Sprintf("it fails at %s: %s", t.failed.Layer, t.failed.Detail)
+	}
+	lead := "no mirror in GOPROXY serves the checksum database " + d.sumdb.Name + ", so go asks " + t.name + " directly, and "
+	if d.sumdb.Explicit {
+		lead = "GOSUMDB sends go directly to " + t.name + ", and "
+	}
+	return fail(lead + why + ": every module not yet in go.sum fails verification")
+}
+
+// sumdbRouteCheck is the check line of sumdbRoute.
+func (d *diagnosis) sumdbRouteCheck() Check {
+	c, _ := d.sumdbRoute()
+	return c
+}
