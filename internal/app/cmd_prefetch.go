@@ -1,18 +1,123 @@
 package app
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/gofastdev/gofast/prefetch"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 )
 
-// prefetchCommand is a placeholder until the prefetch package lands; its owner replaces this file.
+// prefetchCommand is `gofast prefetch [-C dir] [-j N] [-o DIR] [--json]`:
+// fetch every module the main module or workspace needs, verified, into the
+// module cache (and with -o into DIR as a GOPROXY tree).
 func (s *session) prefetchCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "prefetch",
-		Usage: "(not built yet)",
+		Name:      "prefetch",
+		Usage:     "fetch every module the main module needs, verified, into the module cache",
+		UsageText: "gofast prefetch [-C dir] [-j N] [-o DIR] [--json]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "C", Usage: "run as if in `dir`"},
+			&cli.IntFlag{Name: "j", Usage: "parallel downloads (default GOFAST_JOBS, else 64)"},
+			&cli.StringFlag{Name: "o", Usage: "also write a GOPROXY tree to `DIR` (serve it with GOPROXY=file://DIR)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the per-module report as JSON on stdout"},
+		},
 		Action: func(c *cli.Context) error {
-			return errors.New("prefetch: not built yet")
+			if c.NArg() > 0 {
+				return &UsageError{Err: fmt.Errorf("prefetch takes no arguments, got %q", c.Args().First())}
+			}
+			ctx := c.Context
+			dir := c.String("C")
+			st, err := s.Settings(ctx, dir)
+			if err != nil {
+				return err
+			}
+			opts := s.prefetchOptions(dir, st)
+			if j := c.Int("j"); j > 0 {
+				opts.Jobs = j
+			} else if j < 0 {
+				return &UsageError{Err: fmt.Errorf("-j must be positive")}
+			}
+			opts.OutputDir = c.String("o")
+			if c.Bool("json") {
+				opts.JSON = s.opts.Stdout
+			}
+			rep, err := prefetch.Run(ctx, opts)
+			if err != nil {
+				return err
+			}
+			if rep.Fetched == 0 && rep.Failed == 0 && !c.Bool("json") {
+				s.logf("nothing to fetch: %d modules already cached, %d left to go", rep.Cached, rep.LeftToGo)
+			}
+			if err := rep.Err(); err != nil {
+				for _, line := range strings.Split(err.Error(), "\n") {
+					s.logf("%s", line)
+				}
+				if rep.Failed > 0 {
+					return &ExitError{Code: 1, Silent: true}
+				}
+			}
+			return nil
 		},
 	}
+}
+
+// prefetchOptions are the engine options every caller shares: the chain
+// from the mirrors package (raced lazily), demotion of failing mirrors,
+// GOFAST_JOBS, and progress on stderr.
+func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Options {
+	cacheDir, _ := mirrors.CacheDir(s.env)
+	return prefetch.Options{
+		Dir:      dir,
+		Settings: st,
+		Env:      s.env,
+		Jobs:     s.jobs(),
+		Chain: func(ctx context.Context) (mirrors.List, error) {
+			return s.chain(ctx, st, cacheDir)
+		},
+		OnMirrorFailure: func(url, reason string) {
+			mirrors.Demote(cacheDir, url, reason)
+		},
+		Progress: s.opts.Stderr,
+		Terminal: isTerminal(s.opts.Stderr),
+	}
+}
+
+// chain returns the GOPROXY chain from mirrors.Select, saying in one line
+// why it fell back to the user's GOPROXY when no mirror worked.
+func (s *session) chain(ctx context.Context, st *goenv.Settings, cacheDir string) (mirrors.List, error) {
+	res, err := mirrors.Select(ctx, mirrors.Options{Settings: st, Env: s.env, CacheDir: cacheDir})
+	if err != nil {
+		return nil, err
+	}
+	if res.Fallback && res.Note != "" {
+		s.logf("%s", res.Note)
+	}
+	return res.Chain, nil
+}
+
+// jobs reads GOFAST_JOBS; 0 lets the engine choose.
+func (s *session) jobs() int {
+	v := s.env.Get("GOFAST_JOBS")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		s.logf("ignoring GOFAST_JOBS=%q: not a positive number", v)
+		return 0
+	}
+	return n
+}
+
+// isTerminal reports whether w is a terminal (for the progress bar).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,0 +1,249 @@
+package prefetch
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Retry settings: short waits, because a mirror that keeps failing is
+// better replaced by the next one than waited for.
+const (
+	retryWaitMin  = 100 * time.Millisecond
+	retryWaitMax  = 2 * time.Second
+	retryMax      = 3
+	retryAfterCap = 10 * time.Second
+)
+
+// newHTTPClient returns the client shared by every download: one transport,
+// so connections (and HTTP/2 streams over TLS) are reused across modules,
+// with enough idle connections per host to keep jobs streams open, and the
+// proxy taken from env rather than from the process environment.
+func newHTTPClient(env goenv.Environ, jobs int) *http.Client {
+	t := &http.Transport{
+		Proxy: proxyFunc(env),
+		DialContext: (&net.Dialer{
+			Timeout:   30 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          2 * jobs,
+		MaxIdleConnsPerHost:   jobs,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: t}
+}
+
+// newRetryClient wraps hc in go-retryablehttp configured for mirrors:
+// short jittered waits, no logger, and retries only where another attempt
+// can help (see checkRetry).
+func newRetryClient(hc *http.Client, hooks *attemptHooks) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   hc,
+		Logger:       nil,
+		RetryWaitMin: retryWaitMin,
+		RetryWaitMax: retryWaitMax,
+		RetryMax:     retryMax,
+		CheckRetry:   checkRetry,
+		Backoff:      backoff,
+		// Keep the last response so the caller sees the real status
+		// (404 vs 503) instead of a generic "giving up" error.
+		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
+		RequestLogHook:  hooks.request,
+		ResponseLogHook: hooks.response,
+	}
+}
+
+// checkRetry retries network errors, 429 and 5xx (but 501), and never
+// 404/410 or other 4xx, TLS verification failures, too many redirects, or
+// a cancelled or expired context.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, context.Cause(ctx)
+	}
+	if err != nil {
+		if !retryableNetError(err) {
+			return false, err
+		}
+		return true, nil
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return true, nil
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		return true, nil
+	}
+	return false, nil
+}
+
+// retryableNetError reports whether a transport error may go away on a new
+// attempt: certificate problems and redirect loops do not.
+func retryableNetError(err error) bool {
+	var (
+		unknownAuth x509.UnknownAuthorityError
+		invalidCert x509.CertificateInvalidError
+		hostname    x509.HostnameError
+		verify      *tls.CertificateVerificationError
+	)
+	if errors.As(err, &unknownAuth) || errors.As(err, &invalidCert) || errors.As(err, &hostname) || errors.As(err, &verify) {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "stopped after") && strings.Contains(msg, "redirects") {
+		return false
+	}
+	if strings.Contains(msg, "unsupported protocol scheme") {
+		return false
+	}
+	return true
+}
+
+// backoff waits a random time between min and an exponentially growing
+// bound (full jitter, so many parallel streams hitting one busy mirror do
+// not retry in lock step), and honours Retry-After on 429 and 503 up to a
+// cap.
+func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return d
+		}
+	}
+	bound := min << uint(attempt)
+	if bound > max || bound <= 0 {
+		bound = max
+	}
+	if bound <= min {
+		return min
+	}
+	return min + rand.N(bound-min)
+}
+
+// retryAfter parses a Retry-After value (seconds or an HTTP date) and caps
+// it, so a mirror cannot park a download for long.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+	} else {
+		return 0, false
+	}
+	return min(d, retryAfterCap), true
+}
+
+// proxyFunc selects an HTTP proxy the way net/http's ProxyFromEnvironment
+// does, but from env: HTTPS_PROXY for https, HTTP_PROXY for http
+// (upper-case names first), NO_PROXY exclusions, and never for loopback.
+func proxyFunc(env goenv.Environ) func(*http.Request) (*url.URL, error) {
+	get := func(k string) string {
+		if v := env.Get(k); v != "" {
+			return v
+		}
+		return env.Get(strings.ToLower(k))
+	}
+	httpsProxy, httpProxy, noProxy := get("HTTPS_PROXY"), get("HTTP_PROXY"), get("NO_PROXY")
+	return func(r *http.Request) (*url.URL, error) {
+		raw := httpProxy
+		if r.URL.Scheme == "https" {
+			raw = httpsProxy
+		}
+		if raw == "" || !useProxy(r.URL.Host, r.URL.Scheme, noProxy) {
+			return nil, nil
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			// As net/http: "proxy.example:3128" means http://proxy.example:3128.
+			if u2, err2 := url.Parse("http://" + raw); err2 == nil {
+				return u2, nil
+			}
+			return nil, errors.New("invalid proxy address in environment")
+		}
+		return u, nil
+	}
+}
+
+// useProxy reports whether host (host[:port] of a request) goes through
+// the proxy given NO_PROXY.
+func useProxy(hostport, scheme, noProxy string) bool {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = hostport, ""
+	}
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	host = strings.ToLower(strings.Trim(host, "[]"))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	if ip != nil && ip.IsLoopback() {
+		return false
+	}
+	for _, entry := range strings.Split(noProxy, ",") {
+		entry = strings.ToLower(strings.TrimSpace(entry))
+		if entry == "" {
+			continue
+		}
+		if entry == "*" {
+			return false
+		}
+		if _, ipnet, err := net.ParseCIDR(entry); err == nil {
+			if ip != nil && ipnet.Contains(ip) {
+				return false
+			}
+			continue
+		}
+		ehost, eport, err := net.SplitHostPort(entry)
+		if err != nil {
+			ehost, eport = entry, ""
+		}
+		if eport != "" && eport != port {
+			continue
+		}
+		if eip := net.ParseIP(strings.Trim(ehost, "[]")); eip != nil {
+			if ip != nil && eip.Equal(ip) {
+				return false
+			}
+			continue
+		}
+		ehost = strings.TrimPrefix(ehost, "*")
+		if strings.HasPrefix(ehost, ".") {
+			if strings.HasSuffix(host, ehost) || host == ehost[1:] {
+				return false
+			}
+			continue
+		}
+		if host == ehost || strings.HasSuffix(host, "."+ehost) {
+			return false
+		}
+	}
+	return true
+}

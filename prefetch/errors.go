@@ -1,0 +1,130 @@
+package prefetch
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"golang.org/x/mod/module"
+)
+
+// ErrLeftToGo marks a module gofast deliberately does not fetch: its
+// GOPROXY entry is direct or off, its path is private, or go.sum has no
+// line to verify it against. go handles it itself when it runs.
+var ErrLeftToGo = errors.New("left to go")
+
+// ErrStalled is the cause when a mirror sent no headers, or stopped sending
+// the body, for longer than the idle timeout.
+var ErrStalled = errors.New("mirror stalled")
+
+// ErrChecksum is matched (errors.Is) by every verification failure against
+// go.sum: a security error, never published.
+var ErrChecksum = errors.New("checksum mismatch")
+
+// ModuleError is the one error type the engine reports per module file, in
+// the manner of x/mod's module.ModuleError: which module, version and file,
+// and which mirror (credentials redacted) gave the failing answer.
+type ModuleError struct {
+	Module module.Version
+	// File is "mod", "info" or "zip".
+	File string
+	// Mirror is the redacted URL of the mirror that failed, "" when no
+	// mirror was involved.
+	Mirror string
+	Err    error
+}
+
+func (e *ModuleError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s@%s", e.Module.Path, e.Module.Version)
+	if e.File != "" {
+		fmt.Fprintf(&b, " .%s", e.File)
+	}
+	if e.Mirror != "" {
+		fmt.Fprintf(&b, " from %s", e.Mirror)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+// Unwrap exposes the cause, so errors.Is(err, ErrChecksum) and
+// errors.Is(err, fs.ErrNotExist) work through it.
+func (e *ModuleError) Unwrap() error { return e.Err }
+
+// HTTPError is a mirror's non-200 answer. Like the go command's
+// web.HTTPError, it is fs.ErrNotExist for 404 and 410, which is what moves
+// a GOPROXY walk past a ',' separator.
+type HTTPError struct {
+	// URL is redacted.
+	URL    string
+	Status int
+	// Detail is the start of the body, for the message.
+	Detail string
+}
+
+func (e *HTTPError) Error() string {
+	msg := fmt.Sprintf("%s: %d %s", e.URL, e.Status, http.StatusText(e.Status))
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// Is reports 404 and 410 as fs.ErrNotExist.
+func (e *HTTPError) Is(target error) bool {
+	return target == fs.ErrNotExist && (e.Status == http.StatusNotFound || e.Status == http.StatusGone)
+}
+
+// ChecksumError is a downloaded file whose hash is not the one go.sum
+// records: the mirror served wrong bytes. It is a security error.
+type ChecksumError struct {
+	Module module.Version
+	File   string
+	Got    string
+	Want   []string
+}
+
+func (e *ChecksumError) Error() string {
+	// A ModuleError around it names the module, file and mirror.
+	return fmt.Sprintf("SECURITY ERROR: checksum mismatch: downloaded %s, go.sum has %s",
+		e.Got, strings.Join(e.Want, " or "))
+}
+
+// Is makes every ChecksumError match ErrChecksum.
+func (e *ChecksumError) Is(target error) bool { return target == ErrChecksum }
+
+// BodyError is an answer that is not a module file at all: an HTML page
+// from a captive portal, a truncated or garbage zip, a go.mod that does not
+// parse, a body over the size limit.
+type BodyError struct {
+	Reason string
+	Err    error
+}
+
+func (e *BodyError) Error() string {
+	if e.Err != nil {
+		return e.Reason + ": " + e.Err.Error()
+	}
+	return e.Reason
+}
+
+// Unwrap returns the parsing error, if any.
+func (e *BodyError) Unwrap() error { return e.Err }
+
+// readError marks a failure while reading a response body (reset, short
+// body, stall), the only failures retried by re-requesting the file from
+// the same mirror: the HTTP client retries status-level failures itself.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// verifyError reports whether err means the mirror's bytes were wrong
+// (as opposed to the mirror being unreachable): the next mirror is tried
+// whatever the GOPROXY separator, since nothing wrong is ever published.
+func verifyError(err error) bool {
+	var be *BodyError
+	return errors.Is(err, ErrChecksum) || errors.As(err, &be)
+}

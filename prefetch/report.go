@@ -1,0 +1,110 @@
+package prefetch
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofastdev/gofast/internal/redact"
+)
+
+// build turns the per-module lines into the report.
+func (e *engine) build(start time.Time) *Report {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rep := &Report{}
+	for _, r := range e.reports {
+		if r.Status == "" {
+			r.Status = Cached
+		}
+		rep.Modules = append(rep.Modules, r)
+		rep.Bytes += r.Bytes
+		switch r.Status {
+		case Fetched:
+			rep.Fetched++
+		case Cached:
+			rep.Cached++
+		case LeftToGo:
+			rep.LeftToGo++
+		case Failed:
+			rep.Failed++
+		}
+	}
+	sort.Slice(rep.Modules, func(i, j int) bool {
+		a, b := rep.Modules[i], rep.Modules[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Version < b.Version
+	})
+	e.src.mu.Lock()
+	type use struct {
+		url string
+		n   int
+	}
+	var uses []use
+	for u, n := range e.src.used {
+		uses = append(uses, use{u, n})
+	}
+	e.src.mu.Unlock()
+	sort.Slice(uses, func(i, j int) bool {
+		return uses[i].n > uses[j].n || uses[i].n == uses[j].n && uses[i].url < uses[j].url
+	})
+	for _, u := range uses {
+		rep.Mirrors = append(rep.Mirrors, redact.URL(u.url))
+	}
+	rep.Chain = e.src.chain
+	rep.Seconds = time.Since(start).Seconds()
+	return rep
+}
+
+// finish prints the summary line and the JSON report.
+func (e *engine) finish(rep *Report, start time.Time) error {
+	rep.Seconds = time.Since(start).Seconds()
+	if w := e.opts.Progress; w != nil && (rep.Fetched > 0 || rep.Failed > 0) {
+		fmt.Fprintf(w, "gofast: %s\n", rep.Summary())
+	}
+	if e.opts.JSON != nil {
+		enc := json.NewEncoder(e.opts.JSON)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("writing JSON report: %w", err)
+		}
+	}
+	return nil
+}
+
+// Summary is the report in one line, e.g. "prefetched 250 modules (272 MB)
+// in 11.2s from https://mirror.example; 3 left to go".
+func (r *Report) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "prefetched %d modules (%s) in %.1fs", r.Fetched, Size(r.Bytes), r.Seconds)
+	if len(r.Mirrors) > 0 {
+		fmt.Fprintf(&b, " from %s", strings.Join(r.Mirrors, ", "))
+	}
+	if r.Cached > 0 {
+		fmt.Fprintf(&b, "; %d already cached", r.Cached)
+	}
+	if r.LeftToGo > 0 {
+		fmt.Fprintf(&b, "; %d left to go", r.LeftToGo)
+	}
+	if r.Failed > 0 {
+		fmt.Fprintf(&b, "; %d failed", r.Failed)
+	}
+	return b.String()
+}
+
+// Size formats a byte count for people.
+func Size(n int64) string {
+	switch {
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", (n+(1<<19))>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d kB", (n+(1<<9))>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}

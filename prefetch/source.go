@@ -1,0 +1,338 @@
+package prefetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/mod/module"
+)
+
+// brokenAfter is how many consecutive failures (not 404s) take a mirror
+// out of the walk for the rest of the run, so that a mirror that stalls
+// costs one idle timeout per stream, not one per file.
+const brokenAfter = 3
+
+// bodyRetries is how many times a file is re-requested from the same
+// mirror after its body broke off (reset, short read); status-level
+// failures are retried inside the HTTP client.
+const bodyRetries = 2
+
+// source fetches module files from the GOPROXY chain, walking it as go
+// does, with deadlines, stall detection, retries and verification.
+type source struct {
+	chainFn   func(context.Context) (mirrors.List, error)
+	http      *retryablehttp.Client
+	idle      time.Duration
+	deadline  time.Duration
+	onFailure func(url, reason string)
+
+	chainOnce sync.Once
+	chain     mirrors.List
+	chainErr  error
+
+	mu       sync.Mutex
+	failures map[string]int
+	used     map[string]int
+}
+
+// fetchResult says where a file came from and what it cost.
+type fetchResult struct {
+	Mirror  string
+	Bytes   int64
+	Retries int
+	// Rejected are the answers of mirrors tried before the one used that
+	// served wrong bytes: security errors to report even though the file
+	// was then found elsewhere.
+	Rejected []error
+}
+
+// consumer reads one response body, checks it and publishes it. Failures
+// reading body are *readError; wrong bytes are BodyError or ChecksumError.
+type consumer func(ctx context.Context, body io.Reader) error
+
+// List returns the chain, asking for it on first use only: a warm cache
+// never costs a mirror probe.
+func (s *source) List(ctx context.Context) (mirrors.List, error) {
+	s.chainOnce.Do(func() { s.chain, s.chainErr = s.chainFn(ctx) })
+	return s.chain, s.chainErr
+}
+
+// fetch gets m's file with extension ext from the chain and hands the body
+// to consume. A 404/410 moves to the next entry; another failure does so
+// only after '|'; wrong bytes always do (they are never published); direct
+// and off end the walk with ErrLeftToGo. exclude names a mirror known to
+// lie about this file.
+func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude string, consume consumer) (fetchResult, error) {
+	var res fetchResult
+	list, err := s.List(ctx)
+	if err != nil {
+		return res, &ModuleError{Module: m, File: ext, Err: err}
+	}
+	rel, err := relPath(m, ext)
+	if err != nil {
+		return res, &ModuleError{Module: m, File: ext, Err: err}
+	}
+	var lastErr error
+	for _, e := range list {
+		if e.Kind != mirrors.Proxy {
+			if lastErr != nil && !errors.Is(lastErr, fs.ErrNotExist) {
+				return res, lastErr
+			}
+			return res, &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)}
+		}
+		if e.URL == exclude {
+			continue
+		}
+		if s.broken(e.URL) {
+			lastErr = &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: fmt.Errorf("skipped after %d failures in a row", brokenAfter)}
+			if e.FallbackOnError {
+				continue
+			}
+			return res, lastErr
+		}
+		n, retries, err := s.fromMirror(ctx, e, rel, consume)
+		res.Bytes += n
+		res.Retries += retries
+		if err == nil {
+			s.succeeded(e.URL)
+			res.Mirror = e.URL
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return res, context.Cause(ctx)
+		}
+		merr := &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: err}
+		lastErr = merr
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case verifyError(err):
+			// Wrong bytes do not make the mirror unreachable: they are
+			// reported and demoted, but other files may still come from it.
+			res.Rejected = append(res.Rejected, merr)
+			s.demote(e, err)
+			continue
+		default:
+			s.failed(e, err)
+			if e.FallbackOnError {
+				continue
+			}
+			return res, merr
+		}
+	}
+	if lastErr == nil {
+		lastErr = &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}
+	}
+	return res, lastErr
+}
+
+// relPath is the file's path below a proxy's base URL.
+func relPath(m module.Version, ext string) (string, error) {
+	p, err := module.EscapePath(m.Path)
+	if err != nil {
+		return "", err
+	}
+	v, err := module.EscapeVersion(m.Version)
+	if err != nil {
+		return "", err
+	}
+	return p + "/@v/" + v + "." + ext, nil
+}
+
+func (s *source) broken(u string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failures[u] >= brokenAfter
+}
+
+func (s *source) succeeded(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[u] = 0
+	s.used[u]++
+}
+
+// failed counts a failure and tells the caller's mirror ranking about it,
+// so a bad mirror is demoted for the next runs too.
+func (s *source) failed(e mirrors.Entry, err error) {
+	s.mu.Lock()
+	s.failures[e.URL]++
+	s.mu.Unlock()
+	s.demote(e, err)
+}
+
+// demote tells the caller's mirror ranking about a failure.
+func (s *source) demote(e mirrors.Entry, err error) {
+	if s.onFailure != nil {
+		s.onFailure(e.URL, redact.String(err.Error()))
+	}
+}
+
+// fromMirror fetches from one mirror, re-requesting after a broken body.
+func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, consume consumer) (n int64, retries int, err error) {
+	for attempt := 0; ; attempt++ {
+		var r int
+		n, r, err = s.once(ctx, e, rel, consume)
+		retries += r
+		var re *readError
+		if err == nil || !errors.As(err, &re) || errors.Is(err, ErrStalled) || attempt >= bodyRetries || ctx.Err() != nil {
+			return n, retries, err
+		}
+		retries++
+		t := time.NewTimer(backoff(retryWaitMin, retryWaitMax, attempt, nil))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return n, retries, context.Cause(ctx)
+		case <-t.C:
+		}
+	}
+}
+
+// attemptKey carries an attempt's state to the HTTP client's hooks.
+type attemptKey struct{}
+
+type attemptState struct {
+	retries atomic.Int32
+	kick    func()
+	pause   func()
+}
+
+// attemptHooks count retries and feed the stall watchdog: a new attempt is
+// progress, and the watchdog is paused while the client waits to retry
+// after a 429 or 5xx (that wait is bounded by the backoff, not a stall).
+type attemptHooks struct{}
+
+func (attemptHooks) request(_ retryablehttp.Logger, r *http.Request, n int) {
+	if st, ok := r.Context().Value(attemptKey{}).(*attemptState); ok {
+		if n > 0 {
+			st.retries.Add(1)
+		}
+		st.kick()
+	}
+}
+
+func (attemptHooks) response(_ retryablehttp.Logger, resp *http.Response) {
+	if st, ok := resp.Request.Context().Value(attemptKey{}).(*attemptState); ok {
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			st.pause()
+		} else {
+			st.kick()
+		}
+	}
+}
+
+// once makes one request (with the client's own retries) and consumes the
+// body. Waiting longer than the idle timeout for headers or for the next
+// body bytes cancels the request with ErrStalled; the whole request is
+// bounded by the deadline.
+func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume consumer) (int64, int, error) {
+	if e.IsFile() {
+		return s.fromFile(ctx, e, rel, consume)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	ctx, cancelDeadline := context.WithTimeoutCause(ctx, s.deadline, fmt.Errorf("%w: no complete answer within %v", ErrStalled, s.deadline))
+	defer cancelDeadline()
+	dog := time.AfterFunc(s.idle, func() { cancel(fmt.Errorf("%w: nothing received for %v", ErrStalled, s.idle)) })
+	defer dog.Stop()
+	st := &attemptState{kick: func() { dog.Reset(s.idle) }, pause: func() { dog.Stop() }}
+	ctx = context.WithValue(ctx, attemptKey{}, st)
+
+	u := strings.TrimSuffix(e.URL, "/") + "/" + rel
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, 0, &netError{err: err}
+	}
+	resp, err := s.http.Do(req)
+	retries := int(st.retries.Load())
+	if err != nil {
+		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
+			err = c
+		}
+		return 0, retries, &netError{err: err}
+	}
+	defer resp.Body.Close()
+	st.kick()
+	if resp.StatusCode != http.StatusOK {
+		detail, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return 0, retries, &HTTPError{URL: redact.URL(u), Status: resp.StatusCode, Detail: firstLine(string(detail))}
+	}
+	body := &watchedReader{r: resp.Body, kick: st.kick, ctx: ctx}
+	err = consume(ctx, body)
+	return body.n, retries, err
+}
+
+// fromFile serves a file:// GOPROXY entry from disk, as go does.
+func (s *source) fromFile(ctx context.Context, e mirrors.Entry, rel string, consume consumer) (int64, int, error) {
+	u, err := url.Parse(e.URL)
+	if err != nil {
+		return 0, 0, err
+	}
+	dir := u.Path
+	if runtime.GOOS == "windows" && len(dir) >= 3 && dir[0] == '/' && dir[2] == ':' {
+		dir = dir[1:]
+	}
+	f, err := os.Open(filepath.Join(filepath.FromSlash(dir), filepath.FromSlash(rel)))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	body := &watchedReader{r: f, kick: func() {}, ctx: ctx}
+	err = consume(ctx, body)
+	return body.n, 0, err
+}
+
+// watchedReader feeds the stall watchdog with every read that makes
+// progress and marks read failures as *readError, naming a stall as such.
+type watchedReader struct {
+	r    io.Reader
+	kick func()
+	ctx  context.Context
+	n    int64
+}
+
+func (w *watchedReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if n > 0 {
+		w.n += int64(n)
+		w.kick()
+	}
+	if err != nil && err != io.EOF {
+		if c := context.Cause(w.ctx); c != nil && errors.Is(c, ErrStalled) {
+			err = c
+		}
+		return n, &readError{err: &netError{err: err}}
+	}
+	return n, err
+}
+
+// netError is a transport failure whose message has URL credentials
+// removed.
+type netError struct{ err error }
+
+func (e *netError) Error() string { return redact.String(e.err.Error()) }
+func (e *netError) Unwrap() error { return e.err }
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > 120 {
+		s = s[:120] + "..."
+	}
+	return s
+}

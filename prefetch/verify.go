@@ -1,0 +1,182 @@
+package prefetch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/modset"
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+	modzip "golang.org/x/mod/zip"
+)
+
+// Size limits, as go's: a go.mod is at most 16 MB (modfetch's
+// codehost.MaxGoMod), a zip at most 500 MB (MaxZipFile), and an .info is a
+// small JSON object.
+const (
+	maxGoMod = 16 << 20
+	maxInfo  = 1 << 20
+	maxZip   = modzip.MaxZipFile
+)
+
+// readLimited reads a small body whole, refusing more than limit bytes.
+func readLimited(body io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &BodyError{Reason: fmt.Sprintf("answer larger than %d bytes", limit)}
+	}
+	return data, nil
+}
+
+// looksLikeHTML recognizes the pages captive portals and misconfigured
+// servers send with status 200 in place of module files.
+func looksLikeHTML(data []byte) bool {
+	head := bytes.TrimSpace(data[:min(len(data), 512)])
+	return bytes.HasPrefix(head, []byte("<")) || http.DetectContentType(head) == "text/html; charset=utf-8"
+}
+
+// checkGoModSyntax rejects a .mod answer that is not a go.mod file; used
+// while the module graph is walked, before go.sum hashes are at hand.
+func checkGoModSyntax(m module.Version, data []byte) error {
+	if looksLikeHTML(data) {
+		return &BodyError{Reason: "answered an HTML page, not a go.mod file"}
+	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		return &BodyError{Reason: "answered binary data, not a go.mod file"}
+	}
+	if _, err := modfile.ParseLax("go.mod", data, nil); err != nil {
+		return &BodyError{Reason: "answered a go.mod that does not parse", Err: err}
+	}
+	return nil
+}
+
+// goModHash is the go.sum "/go.mod" hash of data, as go's goModSum.
+func goModHash(data []byte) (string, error) {
+	return dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	})
+}
+
+// checkGoModSum verifies a go.mod against go.sum. known is false when go.sum
+// has no line for it: such a file is left to go, never published.
+func checkGoModSum(sums *modset.Sums, m module.Version, data []byte) (known bool, err error) {
+	h, err := goModHash(data)
+	if err != nil {
+		return false, err
+	}
+	ok, known := modset.Match(sums.Mod(m), h)
+	if known && !ok {
+		return true, &ChecksumError{Module: m, File: "mod", Got: h, Want: sums.Mod(m)}
+	}
+	return known, nil
+}
+
+// modConsumer reads a .mod body, checks its syntax and, when sums is not
+// nil, its hash; the accepted bytes are stored in *out.
+func modConsumer(m module.Version, sums *modset.Sums, out *[]byte) consumer {
+	return func(ctx context.Context, body io.Reader) error {
+		data, err := readLimited(body, maxGoMod)
+		if err != nil {
+			return err
+		}
+		if err := checkGoModSyntax(m, data); err != nil {
+			return err
+		}
+		if sums != nil {
+			if _, err := checkGoModSum(sums, m, data); err != nil {
+				return err
+			}
+		}
+		*out = data
+		return nil
+	}
+}
+
+// infoConsumer reads an .info body and publishes what go would store.
+func infoConsumer(c *modcache.Cache, m module.Version) consumer {
+	return func(ctx context.Context, body io.Reader) error {
+		data, err := readLimited(body, maxInfo)
+		if err != nil {
+			return err
+		}
+		if looksLikeHTML(data) {
+			return &BodyError{Reason: "answered an HTML page, not a JSON .info"}
+		}
+		clean, err := modcache.CacheInfo(m, data)
+		if err != nil {
+			return &BodyError{Reason: "answered an invalid .info", Err: err}
+		}
+		return c.PublishInfo(ctx, m, clean)
+	}
+}
+
+// zipConsumer streams a .zip body to a temporary file next to its final
+// place (memory does not grow with the zip), checks it against the module
+// zip rules and go.sum, and publishes it with its .ziphash. The caller holds
+// m's lock.
+func zipConsumer(c *modcache.Cache, m module.Version, want []string) consumer {
+	return func(ctx context.Context, body io.Reader) (err error) {
+		f, err := c.CreateTemp(ctx, m, "zip")
+		if err != nil {
+			return err
+		}
+		tmp := f.Name()
+		defer func() {
+			if err != nil {
+				f.Close()
+				os.Remove(tmp)
+			}
+		}()
+		buf := make([]byte, 64<<10)
+		n, err := io.CopyBuffer(f, io.LimitReader(body, maxZip+1), buf)
+		if err != nil {
+			return err
+		}
+		if n > maxZip {
+			return &BodyError{Reason: fmt.Sprintf("zip larger than %d bytes", maxZip)}
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := checkZipFile(m, tmp); err != nil {
+			return err
+		}
+		_, err = c.PublishZip(ctx, m, tmp, func(hash string) error {
+			if ok, _ := modset.Match(want, hash); !ok {
+				return &ChecksumError{Module: m, File: "zip", Got: hash, Want: want}
+			}
+			return nil
+		})
+		return err
+	}
+}
+
+// checkZipFile applies x/mod's module zip rules (file paths under
+// path@version/, sizes, case collisions, no vendor or submodule files).
+func checkZipFile(m module.Version, name string) error {
+	cf, err := modzip.CheckZip(m, name)
+	if err == nil {
+		err = cf.Err()
+	}
+	if err == nil {
+		return nil
+	}
+	head := make([]byte, 512)
+	if f, ferr := os.Open(name); ferr == nil {
+		k, _ := io.ReadFull(f, head)
+		f.Close()
+		if looksLikeHTML(head[:k]) {
+			return &BodyError{Reason: "answered an HTML page, not a zip"}
+		}
+	}
+	return &BodyError{Reason: "not a valid module zip", Err: err}
+}
