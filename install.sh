@@ -34,6 +34,9 @@ fi
 exe=""
 case "$("$gotool" env GOOS)" in windows) exe=".exe" ;; esac
 bin="$prefix/gofast$exe"
+# gofast is a lean launcher: commands that never fetch go straight to go;
+# the rest run in gofast-core, installed beside it.
+core="$prefix/gofast-core$exe"
 marker="# added by gofast install.sh"
 
 rc_files() {
@@ -41,7 +44,7 @@ rc_files() {
 }
 
 if [ "$uninstall" = 1 ]; then
-	rm -f "$bin" && echo "removed $bin"
+	rm -f "$bin" "$core" && echo "removed $bin and $core"
 	for rc in $(rc_files); do
 		if [ -f "$rc" ] && grep -qF "$marker" "$rc"; then
 			tmp="$rc.gofast.$$"
@@ -56,7 +59,8 @@ fi
 version=$(git -C "$here" describe --tags --always --dirty 2>/dev/null || echo devel)
 mkdir -p "$prefix"
 echo "building gofast $version into $bin"
-(cd "$here" && "$gotool" build -trimpath -buildvcs=false -ldflags "-X main.version=$version" -o "$bin" .)
+(cd "$here" && "$gotool" build -trimpath -buildvcs=false -ldflags "-X main.version=$version" -o "$core" . &&
+	"$gotool" build -trimpath -buildvcs=false -o "$bin" ./cmd/gofast-front)
 
 # Verify it runs and that it reaches the real go tool.
 "$bin" self version >/dev/null || { echo "install.sh: $bin does not run" >&2; exit 1; }

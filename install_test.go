@@ -44,9 +44,14 @@ func TestInstallScript(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(v), "gofast ") {
 		t.Fatalf("installed gofast self version: %q, %v", v, err)
 	}
+	if _, err := os.Stat(filepath.Join(prefix, "gofast-core")); err != nil {
+		t.Errorf("gofast-core not installed beside the launcher: %v", err)
+	}
 	run("--prefix", prefix, "--uninstall")
-	if _, err := os.Stat(filepath.Join(prefix, "gofast")); !os.IsNotExist(err) {
-		t.Errorf("binary still there after --uninstall: %v", err)
+	for _, name := range []string{"gofast", "gofast-core"} {
+		if _, err := os.Stat(filepath.Join(prefix, name)); !os.IsNotExist(err) {
+			t.Errorf("%s still there after --uninstall: %v", name, err)
+		}
 	}
 	rc, _ = os.ReadFile(filepath.Join(home, ".bashrc"))
 	if strings.Contains(string(rc), "gofast") {

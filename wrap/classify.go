@@ -19,6 +19,16 @@ type Invocation struct {
 	MayFetch bool
 }
 
+// ownCommands are the first words gofast handles itself. Every other command
+// line, including help, version and env, belongs to go.
+var ownCommands = map[string]bool{
+	"prefetch": true, "mirrors": true, "lockcheck": true, "doctor": true, "self": true,
+}
+
+// OwnCommand reports whether a command line starting with word is one of
+// gofast's own commands rather than go's.
+func OwnCommand(word string) bool { return ownCommands[word] }
+
 // fetching lists the go commands that may load the module graph and so
 // download modules. Commands with subcommands are listed in fetchingSub.
 var fetching = map[string]bool{

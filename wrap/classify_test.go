@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/environ"
 )
 
 func TestClassify(t *testing.T) {
@@ -62,18 +62,18 @@ func TestLocateSkipsSelf(t *testing.T) {
 
 	path := linkDir + string(os.PathListSeparator) + copyDir + string(os.PathListSeparator) +
 		noExecDir + string(os.PathListSeparator) + realDir
-	got, err := Locate(goenv.Environ{"PATH=" + path}, self)
+	got, err := Locate(environ.Environ{"PATH=" + path}, self)
 	if err != nil || got != realGo {
 		t.Fatalf("Locate = %q, %v; want %q", got, err, realGo)
 	}
 
-	if _, err := Locate(goenv.Environ{"PATH=" + linkDir}, self); err == nil {
+	if _, err := Locate(environ.Environ{"PATH=" + linkDir}, self); err == nil {
 		t.Fatal("Locate found gofast itself as go")
 	}
-	if _, err := Locate(goenv.Environ{"PATH=" + linkDir, "GOFAST_GO=" + filepath.Join(linkDir, "go")}, self); err == nil {
+	if _, err := Locate(environ.Environ{"PATH=" + linkDir, "GOFAST_GO=" + filepath.Join(linkDir, "go")}, self); err == nil {
 		t.Fatal("GOFAST_GO naming gofast itself was accepted")
 	}
-	got, err = Locate(goenv.Environ{"PATH=" + linkDir, "GOFAST_GO=" + realGo}, self)
+	got, err = Locate(environ.Environ{"PATH=" + linkDir, "GOFAST_GO=" + realGo}, self)
 	if err != nil || got != realGo {
 		t.Fatalf("GOFAST_GO: %q, %v", got, err)
 	}

@@ -18,7 +18,11 @@ import (
 // handling: gofast must be invisible on every path that does not fetch.
 
 var (
+	// gofastBin is the installed layout: the lean launcher as gofast with
+	// gofast-core beside it. coreBin is the full program on its own, as
+	// `go install` installs it. Both must be invisible.
 	gofastBin string
+	coreBin   string
 	realGo    string
 )
 
@@ -37,10 +41,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	gofastBin = filepath.Join(dir, "gofast"+exeSuffix())
-	build := exec.Command(realGo, "build", "-o", gofastBin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building gofast: %v\n%s", err, out)
-		os.Exit(1)
+	coreBin = filepath.Join(dir, "gofast-core"+exeSuffix())
+	for bin, pkg := range map[string]string{gofastBin: "../cmd/gofast-front", coreBin: ".."} {
+		build := exec.Command(realGo, "build", "-o", bin, pkg)
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -175,8 +182,10 @@ func TestSameAsGo(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := run(t, realGo, mod, tc.stdin, env, tc.args...)
-			f := run(t, gofastBin, mod, tc.stdin, append(env, "GOFAST_GO="+realGo), tc.args...)
-			same(t, strings.Join(tc.args, " "), g, f)
+			for _, bin := range []string{gofastBin, coreBin} {
+				f := run(t, bin, mod, tc.stdin, append(env, "GOFAST_GO="+realGo), tc.args...)
+				same(t, filepath.Base(bin)+" "+strings.Join(tc.args, " "), g, f)
+			}
 		})
 	}
 }
@@ -184,25 +193,33 @@ func TestSameAsGo(t *testing.T) {
 func TestGofastOff(t *testing.T) {
 	env := append(baseEnv(t), "GOFAST_OFF=1", "GOFAST_GO="+realGo)
 	g := run(t, realGo, t.TempDir(), "", env, "self", "version")
-	f := run(t, gofastBin, t.TempDir(), "", env, "self", "version")
-	same(t, "GOFAST_OFF=1 self version", g, f)
-	if f.code == 0 {
-		t.Errorf("with GOFAST_OFF=1, gofast must pass even its own commands to go; got exit 0: %q", f.stdout)
+	for _, bin := range []string{gofastBin, coreBin} {
+		f := run(t, bin, t.TempDir(), "", env, "self", "version")
+		same(t, "GOFAST_OFF=1 self version", g, f)
+		if f.code == 0 {
+			t.Errorf("with GOFAST_OFF=1, %s must pass even its own commands to go; got exit 0: %q", bin, f.stdout)
+		}
 	}
 }
 
 func TestSymlinkedAsGoFirstOnPath(t *testing.T) {
 	realDir := filepath.Dir(realGo)
-	for _, how := range []string{"symlink", "copy"} {
-		t.Run(how, func(t *testing.T) {
+	mod := writeModule(t, map[string]string{"go.mod": "module example.com/shim\n\ngo 1.21\n", "shim.go": "package shim\n"})
+	for _, tc := range []struct{ how, bin string }{
+		{"launcher symlinked", gofastBin},
+		{"launcher copied", gofastBin},
+		{"core symlinked", coreBin},
+		{"core copied", coreBin},
+	} {
+		t.Run(tc.how, func(t *testing.T) {
 			shim := t.TempDir()
 			goName := filepath.Join(shim, "go"+exeSuffix())
-			if how == "symlink" {
-				if err := os.Symlink(gofastBin, goName); err != nil {
+			if strings.HasSuffix(tc.how, "symlinked") {
+				if err := os.Symlink(tc.bin, goName); err != nil {
 					t.Skip("symlinks unavailable:", err)
 				}
 			} else {
-				data, err := os.ReadFile(gofastBin)
+				data, err := os.ReadFile(tc.bin)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -214,14 +231,23 @@ func TestSymlinkedAsGoFirstOnPath(t *testing.T) {
 					env[i] = "PATH=" + shim + string(os.PathListSeparator) + realDir
 				}
 			}
-			g := run(t, realGo, t.TempDir(), "", env, "version")
-			done := make(chan result, 1)
-			go func() { done <- run(t, goName, t.TempDir(), "", env, "version") }()
-			select {
-			case f := <-done:
-				same(t, how+" as go: version", g, f)
-			case <-time.After(30 * time.Second):
-				t.Fatal("gofast installed as go did not finish: it may be executing itself")
+			if tc.how == "launcher copied" {
+				// A copied launcher has no gofast-core beside it.
+				env = append(env, "GOFAST_CORE="+coreBin)
+			}
+			// version never fetches (the launcher execs go); list may
+			// (the launcher hands over to gofast-core, which must not
+			// take the launcher, named go, for go).
+			for _, args := range [][]string{{"version"}, {"list", "-m"}} {
+				g := run(t, realGo, mod, "", env, args...)
+				done := make(chan result, 1)
+				go func() { done <- run(t, goName, mod, "", env, args...) }()
+				select {
+				case f := <-done:
+					same(t, tc.how+" as go: "+strings.Join(args, " "), g, f)
+				case <-time.After(60 * time.Second):
+					t.Fatalf("gofast installed as go did not finish %v: it may be executing itself", args)
+				}
 			}
 		})
 	}

@@ -10,13 +10,13 @@ import (
 	"os/exec"
 	"os/signal"
 
-	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/environ"
 )
 
 // Exec runs the real go tool as a child with the same stdio and returns an
 // *ExitError carrying its exit code. Windows has no exec; Ctrl-C reaches the
 // child through the shared console, so the parent only ignores it and waits.
-func Exec(ctx context.Context, goTool string, args []string, env goenv.Environ) error {
+func Exec(ctx context.Context, goTool string, args []string, env environ.Environ) error {
 	cmd := exec.Command(goTool, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = env

@@ -11,19 +11,20 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/environ"
 )
 
 // ErrNoGo is returned when no real go tool can be found.
 var ErrNoGo = errors.New("no go tool found")
 
 // Locate returns the path of the real go tool: $GOFAST_GO when set, else the
-// first "go" on PATH that is not gofast itself. self is the path of the
-// running gofast executable (os.Executable). Files are compared after
-// resolving links, and by content when their sizes match, so gofast
-// installed, symlinked, hard-linked or copied as "go" earlier on PATH is
-// never chosen: gofast must never exec itself.
-func Locate(env goenv.Environ, self string) (string, error) {
+// first "go" on PATH that is none of selves. selves are the paths of gofast's
+// own executables: the running one (os.Executable) and, when the lean
+// launcher started the engine, the launcher (GOFAST_FRONT). Files are
+// compared after resolving links, and by content when their sizes match, so
+// gofast installed, symlinked, hard-linked or copied as "go" earlier on PATH
+// is never chosen: gofast must never exec itself.
+func Locate(env environ.Environ, selves ...string) (string, error) {
 	if p := env.Get("GOFAST_GO"); p != "" {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -32,7 +33,7 @@ func Locate(env goenv.Environ, self string) (string, error) {
 		if fi.IsDir() {
 			return "", fmt.Errorf("GOFAST_GO=%s: is a directory", p)
 		}
-		if isSelf(p, self) {
+		if isAny(p, selves) {
 			return "", fmt.Errorf("GOFAST_GO=%s: names gofast itself, not the go tool", p)
 		}
 		return p, nil
@@ -50,7 +51,7 @@ func Locate(env goenv.Environ, self string) (string, error) {
 		if err != nil || fi.IsDir() || (runtime.GOOS != "windows" && fi.Mode()&0o111 == 0) {
 			continue
 		}
-		if isSelf(cand, self) {
+		if isAny(cand, selves) {
 			continue
 		}
 		if !filepath.IsAbs(cand) {
@@ -61,6 +62,16 @@ func Locate(env goenv.Environ, self string) (string, error) {
 		return cand, nil
 	}
 	return "", fmt.Errorf("%w on PATH (set GOFAST_GO to the go binary)", ErrNoGo)
+}
+
+// isAny reports whether path is the same program as one of selves.
+func isAny(path string, selves []string) bool {
+	for _, self := range selves {
+		if isSelf(path, self) {
+			return true
+		}
+	}
+	return false
 }
 
 // isSelf reports whether path is the same program as self: the same file

@@ -34,26 +34,26 @@ type Options struct {
 	Self string
 }
 
-// ownCommands are the first words that gofast handles itself. Every other
-// command line, including help, version and env, belongs to go.
-var ownCommands = map[string]bool{
-	"prefetch": true, "mirrors": true, "lockcheck": true, "doctor": true, "self": true,
-}
-
 // Run executes one gofast invocation. On Unix a go command line does not
 // return: the process becomes go. The returned error is turned into the exit
 // code by ExitCode.
 func Run(ctx context.Context, o Options) error {
 	env := goenv.Environ(o.Env)
+	// The lean launcher (cmd/gofast-front) names itself in GOFAST_FRONT so
+	// that it is never taken for go; the variable is not passed on to go.
+	front, hasFront := env.Lookup(FrontEnv)
+	if hasFront {
+		env = env.Without(FrontEnv)
+	}
 	var args []string
 	if len(o.Args) > 1 {
 		args = o.Args[1:]
 	}
-	s := &session{opts: o, env: env}
+	s := &session{opts: o, env: env, front: front}
 	if env.Get("GOFAST_OFF") == "1" {
 		return s.execGo(ctx, args, env)
 	}
-	if len(args) > 0 && ownCommands[args[0]] {
+	if len(args) > 0 && wrap.OwnCommand(args[0]) {
 		return s.runOwn(ctx)
 	}
 	inv := wrap.Classify(args)
@@ -63,11 +63,16 @@ func Run(ctx context.Context, o Options) error {
 	return s.execGo(ctx, args, env)
 }
 
+// FrontEnv is the variable in which the lean launcher passes its own path
+// to the engine.
+const FrontEnv = "GOFAST_FRONT"
+
 // session holds what one invocation has learned so far, so that the go tool
 // is located and `go env -json` is run at most once, and only when needed.
 type session struct {
 	opts     Options
 	env      goenv.Environ
+	front    string // the launcher that started this engine, if any
 	goTool   string
 	settings map[string]*goenv.Settings // by directory
 }
@@ -81,7 +86,7 @@ func (s *session) GoTool() (string, error) {
 	if self == "" {
 		self = wrap.SelfPath()
 	}
-	p, err := wrap.Locate(s.env, self)
+	p, err := wrap.Locate(s.env, self, s.front)
 	if err != nil {
 		return "", err
 	}

@@ -1,3 +1,5 @@
+// Package goenv reads the go command's settings the way go itself reads
+// them, and carries the process environment as a value (Environ).
 package goenv
 
 import (
@@ -11,7 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gofastdev/gofast/internal/environ"
 )
+
+// Environ is a process environment in os.Environ form; see package environ.
+type Environ = environ.Environ
 
 // Settings are the go command's effective settings, as `go env -json` reports
 // them: the environment first, then the user's `go env -w` file, then

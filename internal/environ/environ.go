@@ -1,10 +1,10 @@
-// Package goenv carries the process environment as a value and reads the go
-// command's settings the way go itself reads them.
+// Package environ carries the process environment as a value.
 //
 // Library packages never call os.Getenv: the environment arrives as an Environ
 // built once in main, which is what lets tests run many configurations in one
-// process.
-package goenv
+// process. The package imports almost nothing, so that gofast's lean launcher
+// can use it without linking more than it needs.
+package environ
 
 import (
 	"runtime"
