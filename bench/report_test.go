@@ -1,0 +1,138 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func okRuns(ds ...time.Duration) []Run {
+	var out []Run
+	for _, d := range ds {
+		out = append(out, Run{Wall: d, MaxRSS: 30 << 20})
+	}
+	return out
+}
+
+func TestSideCell(t *testing.T) {
+	tests := []struct {
+		name  string
+		s     Summary
+		label string
+		want  string
+	}{
+		{"none", Summary{}, "timeout", "—"},
+		{"ok", Summary{N: 2, OK: 2, Median: 10 * s, Min: 9 * s, Max: 11 * s}, "timeout", "10.0 s [9.00–11.0 s]"},
+		{"stalled", Summary{N: 2, TimedOut: 2}, "stalled", "stalled (killed at 60 s)"},
+		{"failure", Summary{N: 3, OK: 2, Fail: "exit 1: server response: injected error"}, "timeout",
+			"FAIL: exit 1: server response: injected error (2 of 3 runs ok)"},
+		{"single failure", Summary{N: 1, Fail: "fetched different files: 1 missing (x)"}, "timeout",
+			"FAIL: fetched different files: 1 missing (x)"},
+		{"some timed out", Summary{N: 3, OK: 2, TimedOut: 1}, "", "FAIL: timeout (killed at 60 s) in 1 of 3 runs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sideCell(tt.s, tt.label, 60*s); got != tt.want {
+				t.Errorf("sideCell = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMarkdownLine(t *testing.T) {
+	got := markdownLine([]string{"stalled first mirror", "GOPROXY=a|b", "multi\nline  text", ""})
+	want := `| stalled first mirror | GOPROXY=a\|b | multi line text |   |`
+	if got != want {
+		t.Errorf("markdownLine = %q, want %q", got, want)
+	}
+}
+
+func TestTableRow(t *testing.T) {
+	tests := []struct {
+		name string
+		row  Row
+		want string
+	}{
+		{"cold", Row{Scenario: "cold download", Corpus: "prometheus", RTT: 100 * ms,
+			Go: okRuns(60*s, 58*s, 62*s), Gofast: okRuns(15*s, 14*s, 16*s), Bound: 6 * time.Minute, BoundLabel: "timeout",
+			Floor: Floor{Network: 11 * s, Extraction: 10 * s}, Notes: []string{"272 MiB in 250 zips"}},
+			"| cold download | prometheus | 100 ms | 60.0 s [58.0–62.0 s] | 15.0 s [14.0–16.0 s] | 4.0× | 11.0 s | 1.4× | 272 MiB in 250 zips |"},
+		{"stalled go", Row{Scenario: "stalled first mirror", Corpus: "cli", RTT: 50 * ms,
+			Go:     []Run{{Wall: 60 * s, Exit: -1, TimedOut: true}, {Wall: 60 * s, Exit: -1, TimedOut: true}},
+			Gofast: okRuns(30*s, 40*s), Bound: 60 * s, BoundLabel: "stalled", Floor: Floor{Network: 5 * s, Extraction: 6 * s},
+			Notes: []string{"GOPROXY=stalled|good"}},
+			`| stalled first mirror | cli | 50 ms | stalled (killed at 60 s) | 35.0 s [30.0–40.0 s] | > 1.7× | 6.00 s | 5.8× | GOPROXY=stalled\|good |`},
+		{"wrong gofast shows no time", Row{Scenario: "cold download", Corpus: "gin", RTT: 1 * ms,
+			Go: okRuns(5 * s), Gofast: []Run{{Wall: 100 * ms, Fail: "fetched different files: 35 missing (a, …)"}},
+			Floor: Floor{Network: 2 * s, Extraction: 3 * s}},
+			"| cold download | gin | 1 ms | 5.00 s | FAIL: fetched different files: 35 missing (a, …) | — | 3.00 s | — |   |"},
+		{"overhead", Row{Scenario: "warm: version", Corpus: "—", Offline: true, Go: okRuns(3*ms, 3*ms), Gofast: okRuns(4*ms, 4*ms),
+			Notes: []string{"gofast costs 1.3× go's time"}},
+			"| warm: version | — | — | 3.00 ms [3.00–3.00 ms] | 4.00 ms [4.00–4.00 ms] | 0.75× | — | — | gofast costs 1.3× go's time |"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tableRow(tt.row); got != tt.want {
+				t.Errorf("tableRow =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOverheadNote(t *testing.T) {
+	row := Row{Go: okRuns(4*ms, 4*ms), Gofast: okRuns(5*ms, 5*ms)}
+	if got, want := overheadNote(row, 1.5), "gofast costs 1.2× go's time (budget ≤ 1.5×: ok)"; got != want {
+		t.Errorf("overheadNote = %q, want %q", got, want)
+	}
+	row.Gofast = okRuns(8*ms, 8*ms)
+	if got, want := overheadNote(row, 1.5), "gofast costs 2.0× go's time (budget ≤ 1.5×: OVER)"; got != want {
+		t.Errorf("overheadNote = %q, want %q", got, want)
+	}
+	row.Gofast = []Run{{Exit: 2, Fail: "exit 2"}}
+	if got := overheadNote(row, 1.5); !strings.Contains(got, "not measured") {
+		t.Errorf("overheadNote with a failed run = %q", got)
+	}
+}
+
+func TestRender(t *testing.T) {
+	rep := &Report{
+		Date:      time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC),
+		Elapsed:   31 * time.Minute,
+		Command:   "go run ./bench -out BENCHMARKS.md",
+		Machine:   Machine{OS: "linux", Arch: "amd64", CPUs: 2, Memory: 8 << 30, Kernel: "6.1", GoVersion: "go1.26.8", Gofast: "abc123"},
+		Isolation: "network namespace",
+		Bandwidth: 25_000_000,
+		Rows: []Row{
+			{Scenario: "cold download", Corpus: "cli", RTT: 50 * ms, Go: okRuns(30 * s), Gofast: okRuns(10 * s), BoundLabel: "timeout"},
+			{Scenario: "cold download", Corpus: "cli", RTT: 100 * ms, Go: okRuns(50 * s), Gofast: okRuns(12 * s), BoundLabel: "timeout",
+				Floor: Floor{Network: 6 * s, Extraction: 8 * s}},
+			{Scenario: "stalled first mirror", Corpus: "cli", RTT: 50 * ms, Bound: 60 * s, BoundLabel: "stalled",
+				Go: []Run{{Wall: 60 * s, Exit: -1, TimedOut: true}}, Gofast: okRuns(20 * s)},
+		},
+		Memory: []MemRow{{What: "gofast prefetch", Corpus: "prometheus", RTT: "50 ms", Runs: okRuns(12*s, 13*s)}},
+	}
+	var b strings.Builder
+	if err := rep.render(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		headlineStart,
+		"- **cli**, cold `go mod download` at 100 ms round trip and 200 Mbit/s: go 50.0 s, gofast 12.0 s — 4.2× faster; physical floor 8.00 s, gofast/floor 1.5×\n",
+		"- **First mirror stalled** (cli, GOPROXY=\"stalled|good\"): go stalled (killed at 60 s), gofast 20.0 s — > 3.0× faster\n",
+		"- **Peak memory** of a cold `gofast prefetch` of prometheus: 30.0 MiB\n",
+		headlineEnd,
+		"Measured 2025-01-02 03:04 UTC on 2 CPUs, 8.00 GiB RAM, linux/amd64, go1.26.8, gofast abc123; the run took 31 min.",
+		"```sh\ngo run ./bench -out BENCHMARKS.md\n```",
+		"| cold download | cli | 100 ms | 50.0 s | 12.0 s | 4.2× | 8.00 s | 1.5× |",
+		"| gofast prefetch | prometheus | 50 ms | 2/2 | 12.5 s | 30.0 MiB |",
+		"- network: network namespace\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q\n--- report ---\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Quick run") {
+		t.Error("a full run is marked as quick")
+	}
+}
