@@ -20,8 +20,11 @@ func TestInstallScript(t *testing.T) {
 	prefix := filepath.Join(home, "bin")
 	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
 	gomodcache, _ := exec.Command("go", "env", "GOMODCACHE").Output()
+	gocache, _ := exec.Command("go", "env", "GOCACHE").Output()
 	env := append(os.Environ(), "HOME="+home, "SHELL=/bin/bash", "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"GOPATH="+strings.TrimSpace(string(gopath)), "GOMODCACHE="+strings.TrimSpace(string(gomodcache)))
+		"GOPATH="+strings.TrimSpace(string(gopath)), "GOMODCACHE="+strings.TrimSpace(string(gomodcache)),
+		// Keep the build cache: a scratch HOME would move it and rebuild everything.
+		"GOCACHE="+strings.TrimSpace(string(gocache)))
 	run := func(args ...string) string {
 		cmd := exec.Command("sh", append([]string{"install.sh"}, args...)...)
 		cmd.Env = env
