@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/redact"
 )
 
 // The fix commands in a verdict are meant to be pasted into a shell. A go
@@ -13,7 +14,11 @@ import (
 // is changed with export; otherwise `go env -w` makes the change last.
 
 // setCommand returns the command that sets key to value.
+//
+// Passwords in URLs within value are shown as xxxxx: reports are read,
+// pasted and logged, and the user knows their own password.
 func setCommand(env goenv.Environ, key, value string) string {
+	value = redact.String(value)
 	if _, inEnv := env.Lookup(key); inEnv {
 		if runtime.GOOS == "windows" {
 			return "$env:" + key + " = " + psQuote(value)

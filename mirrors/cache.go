@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,16 +21,60 @@ import (
 )
 
 // recordFormat versions the cache file; another format is ignored.
-const recordFormat = 1
+// Format 2 keeps no credentials: a hash of the key, URLs without user
+// information.
+const recordFormat = 2
 
 // record is one remembered race, stored as JSON in the cache directory.
 // It keeps the raw probe results, not the chain: the chain is rebuilt
 // from them on every load, so that a Demote only has to mark a mirror.
+// Nothing in it carries credentials (see saveRecord and restoreURLs).
 type record struct {
-	Format  int       `json:"format"`
+	Format int `json:"format"`
+	// Key is keyHash of the race's key, which holds the mirror URLs.
 	Key     string    `json:"key"`
 	Time    time.Time `json:"time"`
 	Mirrors []Mirror  `json:"mirrors"`
+}
+
+// keyHash is what a record stores of its key: enough to tell keys apart,
+// nothing of the credentials some mirror URLs in it carry.
+func keyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// withoutUser returns u with its user information (name and password)
+// removed, the form in which mirror URLs are written to disk.
+func withoutUser(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil || parsed.User == nil {
+		return redact.String(u)
+	}
+	parsed.User = nil
+	return parsed.String()
+}
+
+// restoreURLs puts back the URLs, credentials included, of a loaded
+// record's mirrors, which were written without them. A record is only
+// loaded for the same key, hence the same candidates, which Probe
+// reports in order; a mirror that does not line up is matched by its URL
+// without credentials.
+func (p *plan) restoreURLs(ms []Mirror) []Mirror {
+	out := append([]Mirror(nil), ms...)
+	for i := range out {
+		if i < len(p.candidates) && sameURLKey(withoutUser(p.candidates[i].URL)) == sameURLKey(out[i].URL) {
+			out[i].URL = p.candidates[i].URL
+			continue
+		}
+		for _, c := range p.candidates {
+			if sameURLKey(withoutUser(c.URL)) == sameURLKey(out[i].URL) {
+				out[i].URL = c.URL
+				break
+			}
+		}
+	}
+	return out
 }
 
 // key identifies the inputs a race depends on: where the candidates came
@@ -62,7 +107,7 @@ func loadRecord(path, key string, now time.Time, ttl time.Duration) (*record, bo
 		return nil, false
 	}
 	var rec record
-	if json.Unmarshal(data, &rec) != nil || rec.Format != recordFormat || rec.Key != key {
+	if json.Unmarshal(data, &rec) != nil || rec.Format != recordFormat || rec.Key != keyHash(key) {
 		return nil, false
 	}
 	age := now.Sub(rec.Time)
@@ -76,7 +121,14 @@ func loadRecord(path, key string, now time.Time, ttl time.Duration) (*record, bo
 // saveRecord writes rec to path atomically: a concurrent reader sees the
 // old file or the new one, never part of one.
 func saveRecord(path string, rec *record) error {
-	data, err := json.MarshalIndent(rec, "", "\t")
+	clean := *rec
+	clean.Mirrors = make([]Mirror, len(rec.Mirrors))
+	for i, m := range rec.Mirrors {
+		m.URL = withoutUser(m.URL)
+		m.Err, m.Demoted = redact.String(m.Err), redact.String(m.Demoted)
+		clean.Mirrors[i] = m
+	}
+	data, err := json.MarshalIndent(&clean, "", "\t")
 	if err != nil {
 		return err
 	}
@@ -84,8 +136,7 @@ func saveRecord(path string, rec *record) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("remembering mirror ranking: %w", err)
 	}
-	// CreateTemp makes the file 0600: it holds mirror URLs, which may
-	// carry credentials.
+	// CreateTemp makes the file 0600: it names the mirrors in use.
 	f, err := os.CreateTemp(dir, ".ranking-*.tmp")
 	if err != nil {
 		return fmt.Errorf("remembering mirror ranking: %w", err)
@@ -121,7 +172,7 @@ func Demote(cacheDir, url, reason string) error {
 	if err != nil {
 		return fmt.Errorf("demoting %s: %w", redact.URL(url), err)
 	}
-	want := sameURLKey(url)
+	want := sameURLKey(withoutUser(url))
 	var errs []error
 	for _, file := range files {
 		data, err := os.ReadFile(file)
@@ -137,7 +188,7 @@ func Demote(cacheDir, url, reason string) error {
 		}
 		changed := false
 		for i, m := range rec.Mirrors {
-			if m.OK && (sameURLKey(m.URL) == want || sameURLKey(redact.URL(m.URL)) == want) {
+			if m.OK && sameURLKey(withoutUser(m.URL)) == want {
 				rec.Mirrors[i].Demoted = reason
 				changed = true
 			}

@@ -260,3 +260,57 @@ func TestCacheDir(t *testing.T) {
 		}
 	}
 }
+
+// TestRankingFileHoldsNoCredentials checks that a remembered race keeps
+// no mirror credentials on disk, while the chains built from it still
+// carry them (go needs them), before and after a Demote.
+func TestRankingFileHoldsNoCredentials(t *testing.T) {
+	tree := testTree()
+	a := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true})
+	b := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true})
+	ua := strings.Replace(a.URL, "https://", "https://alice:s3cret-a@", 1)
+	ub := strings.Replace(b.URL, "https://", "https://bob:s3cret-b@", 1)
+	opts := testOptions(t, testSettings(t, testDefaultGOPROXY, ""), "GOFAST_MIRRORS="+ua+","+ub)
+	opts.Client = a.Client() // trusts the certificate both servers use
+	clk := &clock{t: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)}
+	opts.Now = clk.now
+
+	noSecrets := func(when string) {
+		t.Helper()
+		filepath.WalkDir(opts.CacheDir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if data, _ := os.ReadFile(p); strings.Contains(string(data), "s3cret") {
+					t.Errorf("%s: %s holds a password:\n%s", when, p, data)
+				}
+			}
+			return nil
+		})
+	}
+	cold, err := Select(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := proxyURLs(cold.Chain); len(got) != 2 || !strings.Contains(cold.Chain.String(), "s3cret-a") || !strings.Contains(cold.Chain.String(), "s3cret-b") {
+		t.Fatalf("cold chain %q lost the credentials", got)
+	}
+	noSecrets("after a race")
+	warm, err := Select(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !warm.FromCache || warm.Chain.String() != cold.Chain.String() {
+		t.Errorf("remembered chain %q (from cache %v), want %q", warm.Chain, warm.FromCache, cold.Chain)
+	}
+	first := cold.Chain.Proxies()[0].URL
+	if err := Demote(opts.CacheDir, first, "Get "+first+"/x: 503"); err != nil {
+		t.Fatal(err)
+	}
+	noSecrets("after a demotion")
+	demoted, err := Select(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := proxyURLs(demoted.Chain); len(got) != 2 || got[1] != first {
+		t.Errorf("after demoting %s the chain is %q", first, got)
+	}
+}

@@ -3,6 +3,7 @@ package mirrors
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/goenv"
@@ -58,7 +59,7 @@ func TestProbeThroughEnvProxy(t *testing.T) {
 	client, release := newClient(opts.Env, opts.Deadline)
 	release()
 	req, _ := http.NewRequest("GET", "http://mirror.invalid/x", nil)
-	if u, err := client.Transport.(*http.Transport).Proxy(req); err != nil || u == nil || u.String() != proxy.URL {
+	if u, err := client.Transport.(credentialGuard).RoundTripper.(*http.Transport).Proxy(req); err != nil || u == nil || u.String() != proxy.URL {
 		t.Fatalf("client would not use HTTP_PROXY from Env: %v, %v", u, err)
 	}
 	cands, _ := ParseList("http://mirror.invalid")
@@ -68,5 +69,27 @@ func TestProbeThroughEnvProxy(t *testing.T) {
 	}
 	if n := proxy.Count(".info"); n != 1 {
 		t.Errorf("proxy saw %d .info requests", n)
+	}
+}
+
+// TestProbeSendsNoCredentialsOverHTTP checks that a probe never sends a
+// mirror URL's password in clear text, which go itself refuses to do, and
+// never follows a redirect from https down to http.
+func TestProbeSendsNoCredentialsOverHTTP(t *testing.T) {
+	srv := proxytest.New(t, proxytest.Options{FS: testTree().FS})
+	withCreds := strings.Replace(srv.URL, "http://", "http://alice:s3cret@", 1)
+	opts := testOptions(t, testSettings(t, withCreds, ""))
+	got := Probe(context.Background(), opts, List{{URL: withCreds, Kind: Proxy}})
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("probe sent %d requests with credentials over plain http", n)
+	}
+	if got[0].OK || !strings.Contains(got[0].Err, "refusing to pass credentials") || strings.Contains(got[0].Err, "s3cret") {
+		t.Errorf("probe result %+v", got[0])
+	}
+
+	req, _ := http.NewRequest("GET", "http://mirror.test/x", nil)
+	via, _ := http.NewRequest("GET", "https://mirror.test/x", nil)
+	if err := checkRedirect(req, []*http.Request{via}); err == nil {
+		t.Error("a redirect from https to http is followed")
 	}
 }

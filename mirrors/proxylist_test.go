@@ -2,8 +2,11 @@ package mirrors
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gofastdev/gofast/internal/redact"
 )
 
 func TestParseList(t *testing.T) {
@@ -84,7 +87,21 @@ func FuzzParseList(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		l, err := ParseList(s)
 		if err != nil {
+			// Errors reach the user's terminal and CI logs: no password
+			// may be left in them.
+			if msg := err.Error(); redact.String(msg) != msg {
+				t.Fatalf("ParseList(%q) error %q is not redacted", s, msg)
+			}
 			return
+		}
+		for _, e := range l {
+			u, err := url.Parse(e.URL)
+			if err != nil || u.User == nil {
+				continue
+			}
+			if p, ok := u.User.Password(); ok && p != "" && p != "xxxxx" && strings.Contains(e.Redacted(), u.User.String()) {
+				t.Fatalf("Redacted() of %q keeps the password: %q", e.URL, e.Redacted())
+			}
 		}
 		again, err := ParseList(l.String())
 		if err != nil {

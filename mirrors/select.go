@@ -64,7 +64,7 @@ func Select(ctx context.Context, opts Options) (*Result, error) {
 	path := cachePath(opts.CacheDir, key)
 	if useCache && !opts.Fresh {
 		if rec, ok := loadRecord(path, key, opts.now(), ttl); ok {
-			r := p.build(rec.Mirrors)
+			r := p.build(p.restoreURLs(rec.Mirrors))
 			r.FromCache, r.Time = true, rec.Time
 			return r, nil
 		}
@@ -78,7 +78,7 @@ func Select(ctx context.Context, opts Options) (*Result, error) {
 	if useCache {
 		// A ranking that cannot be remembered only costs the next
 		// invocation a new race, so the error is not the caller's.
-		_ = saveRecord(path, &record{Format: recordFormat, Key: key, Time: now, Mirrors: probed})
+		_ = saveRecord(path, &record{Format: recordFormat, Key: keyHash(key), Time: now, Mirrors: probed})
 	}
 	r := p.build(probed)
 	r.Time = now

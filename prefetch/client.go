@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -44,7 +45,48 @@ func newHTTPClient(env goenv.Environ, jobs int) *http.Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: credentialGuard{t}, CheckRedirect: checkRedirect}
+}
+
+// errInsecureCredentials is a request that would send a URL's user name
+// and password over plain http, which the go command refuses (web.Get:
+// "refusing to pass credentials to insecure URL").
+var errInsecureCredentials = errors.New("refusing to pass credentials to insecure URL")
+
+// credentialGuard is the transport every download goes through: it
+// refuses, as go does, a request carrying URL credentials that is not
+// https, before anything is sent.
+type credentialGuard struct{ http.RoundTripper }
+
+func (g credentialGuard) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.User != nil && r.URL.Scheme != "https" {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, fmt.Errorf("%w: %s", errInsecureCredentials, r.URL.Redacted())
+	}
+	return g.RoundTripper.RoundTrip(r)
+}
+
+// maxRedirects is how many redirects one request follows, as net/http's
+// default policy and the go command.
+const maxRedirects = 10
+
+// errInsecureRedirect is a redirect from https to another scheme, which
+// the go command refuses (web.securityPreservingHTTPClient): following it
+// would send the request, and take the answer, in clear text.
+var errInsecureRedirect = errors.New("redirected from a secure URL to an insecure one")
+
+// checkRedirect is the go command's redirect policy: at most maxRedirects
+// hops, and never from https down to plain http.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > 0 && via[len(via)-1].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: %s to %s", errInsecureRedirect, via[len(via)-1].URL.Redacted(), req.URL.Redacted())
+	}
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	return nil
 }
 
 // newRetryClient wraps hc in go-retryablehttp configured for mirrors:
@@ -99,6 +141,9 @@ func retryableNetError(err error) bool {
 		verify      *tls.CertificateVerificationError
 	)
 	if errors.As(err, &unknownAuth) || errors.As(err, &invalidCert) || errors.As(err, &hostname) || errors.As(err, &verify) {
+		return false
+	}
+	if errors.Is(err, errInsecureRedirect) || errors.Is(err, errInsecureCredentials) {
 		return false
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

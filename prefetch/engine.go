@@ -25,10 +25,24 @@ type engine struct {
 	private string
 	prog    *progress
 
+	// trace, when set (by tests), is told about scheduling events.
+	trace func(event string, m module.Version)
+
 	mu      sync.Mutex
 	reports map[module.Version]*ModuleReport
 	held    map[module.Version]heldMod
 	sums    *modset.Sums
+
+	// The zip pipeline (zips.go): a download per zip, at most Jobs at
+	// once (and a few .info requests beside them), verified and unpacked
+	// with tokens of the CPU pool, published once the set is decided.
+	netSlots  chan struct{}
+	infoSlots chan struct{}
+	cpu       *cpuPool
+	jobs      sync.WaitGroup
+	zipJobs   map[module.Version]*zipJob // guarded by mu
+	decided   chan struct{}              // closed when final is set
+	final     map[module.Version]bool    // zips of the set; guarded by mu
 }
 
 // heldMod is a go.mod fetched while the graph was walked, kept in memory
@@ -64,18 +78,24 @@ func newEngine(opts Options) (*engine, error) {
 	}
 	hc := opts.Client
 	if hc == nil {
-		hc = newHTTPClient(opts.Env, opts.Jobs)
+		// Walk, zips and .info files each have their own streams, and
+		// all of them should find an idle connection to reuse.
+		hc = newHTTPClient(opts.Env, 2*opts.Jobs+infoJobs(opts.Jobs))
 	}
 	private := st.GONOPROXY
 	if private == "" {
 		private = st.GOPRIVATE
 	}
 	e := &engine{
-		opts:    opts,
-		cache:   &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS)},
-		private: private,
-		reports: map[module.Version]*ModuleReport{},
-		held:    map[module.Version]heldMod{},
+		opts:      opts,
+		cache:     &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS)},
+		private:   private,
+		reports:   map[module.Version]*ModuleReport{},
+		held:      map[module.Version]heldMod{},
+		zipJobs:   map[module.Version]*zipJob{},
+		decided:   make(chan struct{}),
+		netSlots:  make(chan struct{}, opts.Jobs),
+		infoSlots: make(chan struct{}, infoJobs(opts.Jobs)),
 		src: &source{
 			chainFn:   chain,
 			http:      newRetryClient(hc, &attemptHooks{}),
@@ -101,6 +121,13 @@ func modCacheRW(goflags string) bool {
 	return false
 }
 
+// event tells the test hook about a scheduling event.
+func (e *engine) event(ev string, m module.Version) {
+	if e.trace != nil {
+		e.trace(ev, m)
+	}
+}
+
 // isPrivate reports whether m must never be sent to a mirror.
 func (e *engine) isPrivate(m module.Version) bool {
 	return e.private != "" && module.MatchPrefixPatterns(e.private, m.Path)
@@ -124,7 +151,9 @@ func (e *engine) GoMod(ctx context.Context, m module.Version) ([]byte, error) {
 	}
 	start := time.Now()
 	var data []byte
+	e.event("walk-mod", m)
 	res, err := e.src.fetch(ctx, m, "mod", "", modConsumer(m, nil, &data))
+	e.event("walk-mod-done", m)
 	r := e.report(m)
 	e.mu.Lock()
 	r.Bytes += res.Bytes
@@ -155,17 +184,24 @@ func (e *engine) report(m module.Version) *ModuleReport {
 func (e *engine) run(ctx context.Context) (*Report, error) {
 	start := time.Now()
 	st := e.opts.Settings
+	e.prog = newProgress(e.opts.Progress, e.opts.Terminal)
+	defer e.prog.stop()
+	e.cpu = newCPUPool(e.cpuTokens())
 	set, err := e.opts.Compute(ctx, modset.Options{
 		Dir: e.opts.Dir, GOMOD: st.GOMOD, GOWORK: st.GOWORK, GOFLAGS: st.GOFLAGS,
 		GOPRIVATE: st.GOPRIVATE, GONOPROXY: st.GONOPROXY, GOVERSION: st.GOVERSION,
 		GOMODCACHE: st.GOMODCACHE, IgnoreVendor: e.opts.IgnoreVendor,
-		Fetch: e, Jobs: e.opts.Jobs,
+		Fetch: e, Jobs: e.opts.Jobs, Likely: e.speculate(ctx),
 	})
-	if err != nil {
-		return nil, err
-	}
 	walked := time.Since(start)
-	if set.Vendor {
+	e.event("walked", module.Version{})
+	if err != nil || set.Vendor {
+		// Nothing speculative may be published.
+		e.decide(ctx, nil, modset.NewSums())
+		e.settle()
+		if err != nil {
+			return nil, err
+		}
 		rep := &Report{Vendor: true}
 		return rep, e.finish(rep, start)
 	}
@@ -179,12 +215,9 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 	}
 	zips := e.selectZips(set.Zips)
 	mods := e.selectMods(set.Mods, zips)
-	e.prog = newProgress(e.opts.Progress, e.opts.Terminal)
 	if err := e.download(ctx, zips, mods); err != nil {
-		e.prog.stop()
 		return nil, err
 	}
-	e.prog.stop()
 	rep := e.build(start)
 	rep.Notes = set.Notes
 	rep.WalkSeconds = walked.Seconds()
@@ -194,6 +227,33 @@ func (e *engine) run(ctx context.Context) (*Report, error) {
 		}
 	}
 	return rep, e.finish(rep, start)
+}
+
+// cpuTokens is the size of the CPU pool.
+func (e *engine) cpuTokens() int {
+	if e.opts.ExtractJobs > 0 {
+		return e.opts.ExtractJobs
+	}
+	// Unpacking is mostly file creation, and a create blocks in the
+	// kernel, so more tokens than CPUs keep the CPUs busy; many more only
+	// make the unpackers fight over the file system (gin and prometheus
+	// at 100 ms on 2 cores: 1 token was slowest, 3-4 best).
+	return 2 * runtime.GOMAXPROCS(0)
+}
+
+// infoJobs is how many .info requests run beside the zip downloads: they
+// are small, and a few streams of their own keep them from waiting behind
+// long zip transfers.
+func infoJobs(jobs int) int { return max(4, jobs/4) }
+
+// settle waits for every zip job.
+func (e *engine) settle() {
+	e.jobs.Wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, j := range e.zipJobs {
+		j.cancel(nil)
+	}
 }
 
 // selectZips applies Options.Only.
@@ -223,70 +283,13 @@ func (e *engine) selectMods(all, zips []module.Version) []module.Version {
 	return zips
 }
 
-// download publishes held go.mod files and fetches every missing file,
-// Jobs at a time, extracting zips as they land when asked to.
+// download settles the zips (the speculative downloads already under
+// way, and the rest), publishes held go.mod files and fetches the missing
+// ones, with zips extracted as they land when asked to.
 func (e *engine) download(ctx context.Context, zips, mods []module.Version) error {
+	e.decide(ctx, zips, e.sums)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(e.opts.Jobs)
-
-	var extractCh chan module.Version
-	var extractors sync.WaitGroup
-	if e.opts.Extract {
-		extractCh = make(chan module.Version, len(zips))
-		workers := e.opts.ExtractJobs
-		if workers <= 0 {
-			// Extraction is mostly file creation, and a create blocks in
-			// the kernel: twice GOMAXPROCS kept the CPUs busier (prometheus,
-			// 2 cores: 28-32s against 35-38s with GOMAXPROCS workers).
-			workers = 2 * runtime.GOMAXPROCS(0)
-		}
-		for range workers {
-			extractors.Add(1)
-			go func() {
-				defer extractors.Done()
-				// Not gctx: errgroup cancels it as soon as the downloads
-				// are done, while extraction goes on.
-				for m := range extractCh {
-					e.extract(ctx, m)
-				}
-			}()
-		}
-	}
-
-	// Zips first: they are the long transfers, so they should start early.
-	for _, m := range zips {
-		if e.isPrivate(m) {
-			e.leave(m, "private module (GOPRIVATE/GONOPROXY)")
-			continue
-		}
-		if len(e.sums.Zip(m)) == 0 {
-			e.leave(m, "no go.sum line for its zip")
-			continue
-		}
-		needZip, needInfo := !e.cache.HasZip(m), !e.cache.HasInfo(m)
-		if !needZip && !needInfo {
-			if extractCh != nil && !e.cache.Extracted(m) {
-				extractCh <- m
-			}
-			continue
-		}
-		e.prog.add(1)
-		tracker := &moduleDone{n: 1, done: func() { e.prog.done() }}
-		if needInfo {
-			tracker.n++
-			g.Go(func() error { e.fetchInfo(gctx, m); tracker.finish(); return nil })
-		}
-		g.Go(func() error {
-			defer tracker.finish()
-			if needZip && !e.fetchZip(gctx, m) {
-				return nil
-			}
-			if extractCh != nil {
-				extractCh <- m
-			}
-			return nil
-		})
-	}
 	for _, m := range mods {
 		if e.cache.HasMod(m) || e.isPrivate(m) {
 			continue
@@ -294,29 +297,9 @@ func (e *engine) download(ctx context.Context, zips, mods []module.Version) erro
 		g.Go(func() error { e.ensureMod(gctx, m); return nil })
 	}
 	err := g.Wait()
-	if extractCh != nil {
-		close(extractCh)
-		extractors.Wait()
-	}
+	e.settle()
 	if err == nil {
 		err = ctx.Err()
 	}
 	return err
-}
-
-// moduleDone counts a module's outstanding files for the progress bar.
-type moduleDone struct {
-	mu   sync.Mutex
-	n    int
-	done func()
-}
-
-func (d *moduleDone) finish() {
-	d.mu.Lock()
-	d.n--
-	last := d.n == 0
-	d.mu.Unlock()
-	if last {
-		d.done()
-	}
 }

@@ -101,7 +101,19 @@ func (e *ChecksumError) Is(target error) bool { return target == ErrChecksum }
 type BodyError struct {
 	Reason string
 	Err    error
+	// TooLarge marks an answer over the size limit: an endless or
+	// gigantic body (see ErrTooLarge).
+	TooLarge bool
 }
+
+// ErrTooLarge is matched (errors.Is) by a BodyError for an answer over the
+// size limit. The go command reads .mod and .info answers without any
+// limit, so a mirror sending an endless one makes go read until memory
+// runs out.
+var ErrTooLarge = errors.New("answer over the size limit")
+
+// Is makes a TooLarge BodyError match ErrTooLarge.
+func (e *BodyError) Is(target error) bool { return target == ErrTooLarge && e.TooLarge }
 
 func (e *BodyError) Error() string {
 	if e.Err != nil {

@@ -152,13 +152,15 @@ func TestLyingMirrorIsReportedAndBypassed(t *testing.T) {
 	evilMods[0].Files = map[string]string{"dep.go": "package dep\n\nconst X = 666\n"}
 	evilMods[1].GoMod += "// tampered\n"
 	evil := proxytest.MustBuild(evilMods...)
-	liar := proxytest.New(t, proxytest.Options{FS: evil.FS})
+	// https: credentials are only ever sent over TLS, as go sends them.
+	liar := proxytest.New(t, proxytest.Options{FS: evil.FS, TLS: true})
 	honest := proxytest.New(t, proxytest.Options{FS: good.FS})
 	u, _ := url.Parse(liar.URL)
 	u.User = url.UserPassword("alice", "s3cret")
 	rep, cache := run(t, good, u.String()+","+honest.URL, func(o *Options) {
 		// The graph walk must take the liar's go.mod, then refetch it.
 		o.Compute = walkingSet(good, testMods)
+		o.Client = trustingClient(liar)
 	})
 	byMod := byPath(rep)
 	dep := byMod["example.com/dep@v1.0.0"]

@@ -48,11 +48,12 @@ type Options struct {
 	// HTTP/2 when the mirror offers it over TLS, the proxy from Env.
 	Client *http.Client
 	// Extract also unpacks every zip into the module cache as go does,
-	// overlapped with the downloads (see ExtractJobs). False
-	// leaves extraction to go, which does it for what it builds.
+	// overlapped with the downloads (big zips while they download), and
+	// hashing each file as it is unpacked. False leaves extraction to go,
+	// which does it for what it builds.
 	Extract bool
-	// ExtractJobs is the number of zips extracted at once; 0 means twice
-	// GOMAXPROCS (extraction is CPU and file-creation work).
+	// ExtractJobs bounds the zips verified or unpacked at once; 0 means
+	// twice GOMAXPROCS (unpacking is CPU and file-creation work).
 	ExtractJobs int
 	// IgnoreVendor computes the set even in vendor mode, as `go mod
 	// download` does (it never uses vendor mode). False yields an empty
@@ -154,6 +155,20 @@ func (r *Report) Err() error {
 	var errs []error
 	for _, m := range r.Modules {
 		errs = append(errs, m.errs...)
+	}
+	return errors.Join(errs...)
+}
+
+// Failures joins the errors of the modules that failed, one per line, or
+// returns nil. Unlike Err it leaves out modules that were fetched in the
+// end, whose rejections of a lying mirror are reported but leave nothing
+// missing.
+func (r *Report) Failures() error {
+	var errs []error
+	for _, m := range r.Modules {
+		if m.Status == Failed {
+			errs = append(errs, m.errs...)
+		}
 	}
 	return errors.Join(errs...)
 }

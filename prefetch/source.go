@@ -299,7 +299,8 @@ func (s *source) fromFile(ctx context.Context, e mirrors.Entry, rel string, cons
 }
 
 // watchedReader feeds the stall watchdog with every read that makes
-// progress and marks read failures as *readError, naming a stall as such.
+// progress, and restarts it when a read starts, and marks read failures as
+// *readError, naming a stall as such.
 type watchedReader struct {
 	r    io.Reader
 	kick func()
@@ -308,6 +309,9 @@ type watchedReader struct {
 }
 
 func (w *watchedReader) Read(p []byte) (int, error) {
+	// Only the wait for the mirror counts: time the consumer spent on the
+	// previous bytes (writing them to a slow disk) is no stall.
+	w.kick()
 	n, err := w.r.Read(p)
 	if n > 0 {
 		w.n += int64(n)

@@ -63,31 +63,28 @@ func (e *engine) leave(m module.Version, reason string) {
 	}
 }
 
-// fetchInfo downloads and publishes m's .info.
-func (e *engine) fetchInfo(ctx context.Context, m module.Version) {
-	start := time.Now()
-	res, err := e.src.fetch(ctx, m, "info", "", infoConsumer(e.cache, m))
-	e.prog.bytes(res.Bytes)
-	e.record(m, "info", start, res, err)
-}
-
 // fetchZip downloads, verifies and publishes m's .zip and .ziphash under
 // m's lock, as go's DownloadZip: if another process published them while
-// we waited for the lock, nothing is downloaded. It reports whether the
-// zip is now in the cache.
-func (e *engine) fetchZip(ctx context.Context, m module.Version) bool {
+// we waited for the lock, nothing is downloaded. exclude names a mirror
+// known to have lied about the zip, rejected what it served. It reports
+// whether the zip is now in the cache.
+func (e *engine) fetchZip(ctx context.Context, m module.Version, exclude string, rejected []error) bool {
 	start := time.Now()
 	unlock, err := e.cache.Lock(ctx, m)
 	if err != nil {
-		e.record(m, "zip", start, fetchResult{}, &ModuleError{Module: m, File: "zip", Err: err})
+		e.record(m, "zip", start, fetchResult{Rejected: rejected}, &ModuleError{Module: m, File: "zip", Err: err})
 		return false
 	}
 	defer unlock()
 	if e.cache.HasZip(m) {
+		e.record(m, "zip", start, fetchResult{Rejected: rejected}, nil)
 		return true
 	}
 	e.cache.CleanZipTemps(m)
-	res, err := e.src.fetch(ctx, m, "zip", "", zipConsumer(e.cache, m, e.sums.Zip(m)))
+	e.event("zip", m)
+	res, err := e.src.fetch(ctx, m, "zip", exclude, zipConsumer(e.cache, m, e.sums.Zip(m)))
+	e.event("zip-done", m)
+	res.Rejected = append(rejected, res.Rejected...)
 	e.prog.bytes(res.Bytes)
 	e.record(m, "zip", start, res, err)
 	return err == nil
@@ -133,6 +130,8 @@ func (e *engine) ensureMod(ctx context.Context, m module.Version) {
 
 // extract unpacks m's zip into the cache as go would.
 func (e *engine) extract(ctx context.Context, m module.Version) {
+	e.event("extract", m)
+	defer e.event("extract-done", m)
 	if err := e.cache.Extract(ctx, m); err != nil {
 		e.record(m, "extract", time.Now(), fetchResult{}, &ModuleError{Module: m, File: "zip", Err: fmt.Errorf("extracting: %w", err)})
 		return

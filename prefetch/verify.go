@@ -32,7 +32,7 @@ func readLimited(body io.Reader, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, &BodyError{Reason: fmt.Sprintf("answer larger than %d bytes", limit)}
+		return nil, &BodyError{Reason: fmt.Sprintf("answer larger than %d bytes", limit), TooLarge: true}
 	}
 	return data, nil
 }
@@ -101,24 +101,6 @@ func modConsumer(m module.Version, sums *modset.Sums, out *[]byte) consumer {
 	}
 }
 
-// infoConsumer reads an .info body and publishes what go would store.
-func infoConsumer(c *modcache.Cache, m module.Version) consumer {
-	return func(ctx context.Context, body io.Reader) error {
-		data, err := readLimited(body, maxInfo)
-		if err != nil {
-			return err
-		}
-		if looksLikeHTML(data) {
-			return &BodyError{Reason: "answered an HTML page, not a JSON .info"}
-		}
-		clean, err := modcache.CacheInfo(m, data)
-		if err != nil {
-			return &BodyError{Reason: "answered an invalid .info", Err: err}
-		}
-		return c.PublishInfo(ctx, m, clean)
-	}
-}
-
 // zipConsumer streams a .zip body to a temporary file next to its final
 // place (memory does not grow with the zip), checks it against the module
 // zip rules and go.sum, and publishes it with its .ziphash. The caller holds
@@ -142,7 +124,7 @@ func zipConsumer(c *modcache.Cache, m module.Version, want []string) consumer {
 			return err
 		}
 		if n > maxZip {
-			return &BodyError{Reason: fmt.Sprintf("zip larger than %d bytes", maxZip)}
+			return &BodyError{Reason: fmt.Sprintf("zip larger than %d bytes", maxZip), TooLarge: true}
 		}
 		if err := f.Close(); err != nil {
 			return err
@@ -150,12 +132,21 @@ func zipConsumer(c *modcache.Cache, m module.Version, want []string) consumer {
 		if err := checkZipFile(m, tmp); err != nil {
 			return err
 		}
+		hashed := false
 		_, err = c.PublishZip(ctx, m, tmp, func(hash string) error {
+			hashed = true
 			if ok, _ := modset.Match(want, hash); !ok {
 				return &ChecksumError{Module: m, File: "zip", Got: hash, Want: want}
 			}
 			return nil
 		})
+		if err != nil && !hashed && ctx.Err() == nil {
+			// The directory passed checkZipFile but the contents could
+			// not be read back for hashing: entries larger than their
+			// recorded size (a zip bomb hiding its size), wrong CRCs,
+			// truncated data. Wrong bytes, like a checksum mismatch.
+			return &BodyError{Reason: "not a valid module zip: its contents do not match its directory", Err: err}
+		}
 		return err
 	}
 }

@@ -58,7 +58,10 @@ func Run(ctx context.Context, o Options) error {
 	}
 	inv := wrap.Classify(args)
 	if inv.MayFetch {
-		env = s.warm(ctx, inv)
+		var err error
+		if env, err = s.warm(ctx, inv); err != nil {
+			return err
+		}
 	}
 	return s.execGo(ctx, args, env)
 }

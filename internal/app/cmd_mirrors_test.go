@@ -48,8 +48,10 @@ func TestMirrorsCommandJSON(t *testing.T) {
 	tree := proxytest.MustBuild(proxytest.Module{Path: "golang.org/x/text", Version: "v0.3.8"})
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
 	stalled := proxytest.New(t, proxytest.Options{FS: tree.FS, Stall: true})
+	// Credentials over plain http are refused, as go refuses them: that
+	// mirror fails without a request, and its password is never printed.
 	withCreds := strings.Replace(good.URL, "://", "://ci:s3cret@", 1)
-	env := mirrorsTestEnv(t, stalled.URL+"|"+withCreds+",off", good.GOSUMDB)
+	env := mirrorsTestEnv(t, stalled.URL+"|"+good.URL+"|"+withCreds+",off", good.GOSUMDB)
 
 	out, errOut, code := runMirrorsCmd(t, env, "mirrors", "--json", "--fresh")
 	if code != 0 {
@@ -73,18 +75,23 @@ func TestMirrorsCommandJSON(t *testing.T) {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
 	}
 	redacted := strings.Replace(good.URL, "://", "://ci:xxxxx@", 1)
-	if doc.Chain != redacted+",off" {
-		t.Errorf("chain = %q, want %q", doc.Chain, redacted+",off")
+	// The stalled mirror, followed by '|', is left out; the refused one,
+	// followed by ',', stays, as go relies on it.
+	if want := good.URL + "|" + redacted + ",off"; doc.Chain != want {
+		t.Errorf("chain = %q, want %q", doc.Chain, want)
 	}
-	if len(doc.Mirrors) != 2 {
+	if len(doc.Mirrors) != 3 {
 		t.Fatalf("mirrors: %+v", doc.Mirrors)
 	}
-	first, second := doc.Mirrors[0], doc.Mirrors[1]
-	if first.URL != redacted || !first.OK || !first.SumDB || first.TTFBms == nil || *first.TTFBms <= 0 || first.Error == nil || *first.Error != "" {
+	first, second, third := doc.Mirrors[0], doc.Mirrors[1], doc.Mirrors[2]
+	if first.URL != good.URL || !first.OK || !first.SumDB || first.TTFBms == nil || *first.TTFBms <= 0 || first.Error == nil || *first.Error != "" {
 		t.Errorf("working mirror: %+v", first)
 	}
-	if second.URL != stalled.URL || second.OK || second.Error == nil || !strings.Contains(*second.Error, "no answer within") {
-		t.Errorf("stalled mirror: %+v", second)
+	if second.URL != redacted || second.OK || second.Error == nil || !strings.Contains(*second.Error, "refusing to pass credentials to insecure URL") {
+		t.Errorf("mirror with credentials over http: %+v", second)
+	}
+	if third.URL != stalled.URL || third.OK || third.Error == nil || !strings.Contains(*third.Error, "no answer within") {
+		t.Errorf("stalled mirror: %+v", third)
 	}
 
 	// Without --fresh the remembered ranking is shown, with no request.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,9 @@ func (s *session) prefetchCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := s.checkPrefetchSettings(st); err != nil {
+				return err
+			}
 			opts := s.prefetchOptions(dir, st)
 			if j := c.Int("j"); j > 0 {
 				opts.Jobs = j
@@ -56,7 +60,12 @@ func (s *session) prefetchCommand() *cli.Command {
 				s.logf("nothing to fetch: %d modules already cached, %d left to go", rep.Cached, rep.LeftToGo)
 			}
 			if err := rep.Err(); err != nil {
-				for _, line := range strings.Split(err.Error(), "\n") {
+				lines := strings.Split(err.Error(), "\n")
+				for i, line := range lines {
+					if i == maxErrorLines && len(lines) > maxErrorLines+1 {
+						s.logf("... and %d more (gofast prefetch --json lists every module)", len(lines)-i)
+						break
+					}
 					s.logf("%s", line)
 				}
 				if rep.Failed > 0 {
@@ -68,18 +77,60 @@ func (s *session) prefetchCommand() *cli.Command {
 	}
 }
 
+// maxErrorLines bounds the failure lines `gofast prefetch` prints: past a
+// screenful, more lines of the same cause only hide it.
+const maxErrorLines = 10
+
+// checkPrefetchSettings rejects, in one line and before anything is
+// fetched, settings no download can succeed with: a GOPROXY or
+// GOFAST_MIRRORS that does not parse (otherwise reported once per module,
+// as if the module were at fault), and a module cache that cannot be
+// written (a read-only file system: otherwise one failure per file).
+func (s *session) checkPrefetchSettings(st *goenv.Settings) error {
+	if _, err := mirrors.Candidates(mirrors.Options{Settings: st, Env: s.env}); err != nil {
+		return err
+	}
+	if filepath.IsAbs(st.GOMODCACHE) {
+		if err := writable(st.GOMODCACHE); err != nil {
+			return fmt.Errorf("module cache %s is not writable: %w", st.GOMODCACHE, err)
+		}
+	}
+	return nil
+}
+
+// writable reports why the directory dir, or the nearest of its parents
+// that exists (dir is created on first use), cannot be written, or nil.
+func writable(dir string) error {
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			return canWrite(dir)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil
+		}
+		dir = parent
+	}
+}
+
 // prefetchOptions are the engine options every caller shares: the chain
 // from the mirrors package (raced lazily), demotion of failing mirrors,
-// GOFAST_JOBS, and progress on stderr.
+// GOFAST_JOBS, and progress on stderr. A GOFAST_TTL that does not parse is
+// reported and ignored, as a bad GOFAST_JOBS is.
 func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Options {
 	cacheDir, _ := mirrors.CacheDir(s.env)
+	env := s.env
+	if _, err := mirrors.ParseTTL(env.Get("GOFAST_TTL")); err != nil {
+		s.logf("ignoring %v; using %v", err, mirrors.DefaultTTL)
+		env = env.Without("GOFAST_TTL")
+	}
 	return prefetch.Options{
 		Dir:      dir,
 		Settings: st,
 		Env:      s.env,
 		Jobs:     s.jobs(),
 		Chain: func(ctx context.Context) (mirrors.List, error) {
-			return s.chain(ctx, st, cacheDir)
+			return s.chain(ctx, st, env, cacheDir)
 		},
 		OnMirrorFailure: func(url, reason string) {
 			mirrors.Demote(cacheDir, url, reason)
@@ -91,8 +142,8 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 
 // chain returns the GOPROXY chain from mirrors.Select, saying in one line
 // why it fell back to the user's GOPROXY when no mirror worked.
-func (s *session) chain(ctx context.Context, st *goenv.Settings, cacheDir string) (mirrors.List, error) {
-	res, err := mirrors.Select(ctx, mirrors.Options{Settings: st, Env: s.env, CacheDir: cacheDir})
+func (s *session) chain(ctx context.Context, st *goenv.Settings, env goenv.Environ, cacheDir string) (mirrors.List, error) {
+	res, err := mirrors.Select(ctx, mirrors.Options{Settings: st, Env: env, CacheDir: cacheDir})
 	if err != nil {
 		return nil, err
 	}

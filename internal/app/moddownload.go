@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
@@ -16,17 +18,21 @@ import (
 // environment for go: GOPROXY set to the chain the prefetch used, so that
 // whatever go still fetches comes from the same mirrors. go's own result,
 // output and exit code then stand.
-func (s *session) warmModDownload(ctx context.Context, inv wrap.Invocation) goenv.Environ {
+func (s *session) warmModDownload(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
 	only, ok := modDownloadTargets(inv.Rest)
 	if !ok {
 		// Arguments gofast does not model (queries, -modfile, ...): go
 		// handles them alone.
-		return s.env
+		return s.env, nil
 	}
 	st, err := s.Settings(ctx, inv.Dir)
 	if err != nil {
 		s.logf("warm-up skipped: %v", err)
-		return s.env
+		return s.env, nil
+	}
+	if err := s.checkPrefetchSettings(st); err != nil {
+		s.logf("warm-up skipped: %v", err)
+		return s.env, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
 	opts.Extract = true
@@ -35,13 +41,63 @@ func (s *session) warmModDownload(ctx context.Context, inv wrap.Invocation) goen
 	opts.Only = only
 	rep, err := prefetch.Run(ctx, opts)
 	if err != nil {
+		if stop := hangStop(inv, err); stop != nil {
+			return nil, stop
+		}
 		if ctx.Err() == nil {
 			s.logf("warm-up skipped: %v", err)
 		}
-		return s.env
+		return s.env, nil
+	}
+	if stop := hangStop(inv, rep.Failures()); stop != nil {
+		return nil, stop
 	}
 	s.reportWarm(rep)
-	return s.envWithChain(rep, st)
+	return s.envWithChain(rep, st), nil
+}
+
+// hangStop returns the error that keeps gofast from handing over to go
+// when err (the prefetch's failures) shows that go, asked for the same
+// files through the same GOPROXY, would never finish: a mirror stalled
+// (gofast gave up after its idle timeout, but go has no download timeout
+// and would wait forever), or a mirror answered a .mod or .info larger
+// than any such file can be (go reads those answers without a limit, so
+// an endless one is read until memory runs out). Failing in one line beats
+// hanging; GOFAST_OFF=1 still runs go alone. A failure that a later mirror
+// made up for is no failure and stops nothing.
+func hangStop(inv wrap.Invocation, err error) error {
+	cause, why := firstEndless(err)
+	if cause == nil {
+		return nil
+	}
+	cmd := "go " + inv.Command
+	if inv.Sub != "" {
+		cmd += " " + inv.Sub
+	}
+	first, _, _ := strings.Cut(cause.Error(), "\n")
+	return &ExitError{Code: 1, Err: fmt.Errorf("%s; not running %s: %s (GOFAST_OFF=1 runs it anyway)", first, cmd, why)}
+}
+
+// firstEndless returns the first of err's joined errors that go would not
+// survive, and why, or nil.
+func firstEndless(err error) (error, string) {
+	if err == nil {
+		return nil, ""
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		if errors.Is(e, prefetch.ErrStalled) {
+			return e, "it has no download timeout and would wait on this mirror forever"
+		}
+		var me *prefetch.ModuleError
+		if errors.Is(e, prefetch.ErrTooLarge) && errors.As(e, &me) && me.File != "zip" {
+			return e, "it reads ." + me.File + " answers without a size limit and would not finish"
+		}
+	}
+	return nil, ""
 }
 
 // reportWarm prints, in one line, what the prefetch could not do; go runs

@@ -19,9 +19,12 @@ import (
 )
 
 // warm prepares the module cache before a go command that may fetch modules
-// and returns the environment go should run with. It never stops go from
-// running: a warm-up problem is reported in one line and go runs as usual.
-func (s *session) warm(ctx context.Context, inv wrap.Invocation) goenv.Environ {
+// and returns the environment go should run with. A warm-up problem is
+// reported in one line and go runs as usual, with one exception: when a
+// mirror misbehaved on files gofast could not get in a way go does not
+// survive (a stall, which go would wait on forever; an endless .mod), the
+// error is returned and go is not run (see hangStop).
+func (s *session) warm(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
 	if inv.Command == "mod" && inv.Sub == "download" {
 		return s.warmModDownload(ctx, inv)
 	}
@@ -34,30 +37,40 @@ func (s *session) warm(ctx context.Context, inv wrap.Invocation) goenv.Environ {
 // few milliseconds, no `go env`). Otherwise it runs one `go env -json` and
 // a prefetch of what is missing, without extraction: go extracts the
 // modules it builds, and only those.
-func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) goenv.Environ {
+func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
 	cacheDir, _ := mirrors.CacheDir(s.env)
 	stamp := s.warmStamp(inv.Dir, cacheDir)
 	if stamp != "" && stampStillValid(stamp) {
-		return s.env
+		return s.env, nil
 	}
 	st, err := s.Settings(ctx, inv.Dir)
 	if err != nil {
 		s.logf("warm-up skipped: %v", err)
-		return s.env
+		return s.env, nil
+	}
+	if err := s.checkPrefetchSettings(st); err != nil {
+		s.logf("warm-up skipped: %v", err)
+		return s.env, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
 	rep, err := prefetch.Run(ctx, opts)
 	if err != nil {
+		if stop := hangStop(inv, err); stop != nil {
+			return nil, stop
+		}
 		if ctx.Err() == nil {
 			s.logf("warm-up skipped: %v", err)
 		}
-		return s.env
+		return s.env, nil
+	}
+	if stop := hangStop(inv, rep.Failures()); stop != nil {
+		return nil, stop
 	}
 	s.reportWarm(rep)
 	if stamp != "" && rep.Failed == 0 {
 		writeStamp(stamp, st, rep)
 	}
-	return s.envWithChain(rep, st)
+	return s.envWithChain(rep, st), nil
 }
 
 // stampRecord is a completed warm-up: the module cache files that were

@@ -54,19 +54,20 @@ func compute(ctx context.Context, opts Options) (*Set, error) {
 	l := &loader{
 		rules:     rules,
 		fetch:     opts.Fetch,
-		jobs:      opts.Jobs,
 		modCache:  opts.GOMODCACHE,
 		mains:     map[string]*modfile.File{},
 		goLocal:   localGoVersion(opts.GOVERSION),
 		summaries: map[module.Version]*summary{},
-		files:     map[replacement]*modfile.File{},
+		files:     map[replacement]*fileLoad{},
 		fetched:   map[module.Version]bool{},
 		private:   map[module.Version]bool{},
 		notes:     map[string]bool{},
 	}
-	if l.jobs <= 0 {
-		l.jobs = defaultJobs
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = defaultJobs
 	}
+	l.sem = make(chan struct{}, jobs)
 	for _, mm := range ms.mods {
 		l.mains[mm.file.Module.Mod.Path] = mm.file
 		l.noteToolchain(mm.gomod, mm.file.Go, mm.file.Toolchain)
@@ -75,6 +76,9 @@ func compute(ctx context.Context, opts Options) (*Set, error) {
 		l.noteToolchain(ms.workFile, ms.work.Go, ms.work.Toolchain)
 	}
 
+	if opts.Likely != nil && !ms.workspace() {
+		opts.Likely(l.likelyZips(ms.mods[0]), sums)
+	}
 	var list []module.Version
 	if ms.workspace() {
 		list, err = l.workspaceList(ctx, ms)

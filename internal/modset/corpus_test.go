@@ -80,6 +80,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Compute: %v", err)
 			}
+			checkOrderIndependent(t, opts, opts.Fetch, set)
 			real := listCache(t, tree)
 			zd := diffSets("zip", real.zips, setOf(set.Zips))
 			md := diffSets("mod", real.mods, setOf(set.Mods))

@@ -3,6 +3,7 @@ package modset
 import (
 	"context"
 	"sort"
+	"sync"
 
 	"golang.org/x/mod/module"
 )
@@ -73,8 +74,12 @@ func (g *graph) buildList() []module.Version {
 // selected version is above what another workspace-relevant module asked
 // for (the fixed point at the end).
 //
-// go reads the files concurrently as they are discovered; here they are
-// read wave by wave, each wave in parallel. The set read is the same.
+// Like go, the walk streams: each go.mod is fetched as soon as the module
+// that requires it has been read (at most l.jobs fetches at once), so a
+// deep graph costs one round trip per level only along its longest chain,
+// not one per level for the slowest file of every level. Which files are
+// read depends only on the (module, pruning) pairs reached, never on the
+// order they arrive in, so the graph is the same as a breadth-first walk's.
 func (l *loader) readGraph(ctx context.Context, p pruning, main module.Version, roots []module.Version) (*graph, error) {
 	var g *graph
 	if p == workspacePruning {
@@ -83,53 +88,12 @@ func (l *loader) readGraph(ctx context.Context, p pruning, main module.Version, 
 		g = newGraph([]module.Version{main})
 		g.require(main, roots)
 	}
-
-	type item struct {
-		m module.Version
-		p pruning
-	}
-	loading := map[item]bool{}
-	var queue []item
-	enqueue := func(m module.Version, p pruning) {
-		if m.Version == "none" || loading[item{m, p}] {
-			return
-		}
-		loading[item{m, p}] = true
-		queue = append(queue, item{m, p})
-	}
-	drain := func() error {
-		for len(queue) > 0 {
-			wave := queue
-			queue = nil
-			nodes := make([]module.Version, len(wave))
-			for i, it := range wave {
-				nodes[i] = it.m
-			}
-			sums, err := l.load(ctx, nodes)
-			if err != nil {
-				return err
-			}
-			for _, it := range wave {
-				s := sums[it.m]
-				g.require(it.m, s.require)
-				next := s.pruning
-				if it.p == unpruned {
-					next = unpruned
-				}
-				for _, r := range s.require {
-					if it.p != pruned || s.pruning == unpruned {
-						enqueue(r, next)
-					}
-				}
-			}
-		}
-		return nil
-	}
-
+	w := newWalk(ctx, l, g)
+	defer w.stop()
 	for _, m := range roots {
-		enqueue(m, p)
+		w.enqueue(m, p)
 	}
-	if err := drain(); err != nil {
+	if err := w.wait(); err != nil {
 		return nil, err
 	}
 	if p != workspacePruning {
@@ -162,15 +126,100 @@ func (l *loader) readGraph(ctx context.Context, p pruning, main module.Version, 
 			return g, nil
 		}
 		for _, m := range sortedVersions(needs) {
-			enqueue(m, workspacePruning)
+			w.enqueue(m, workspacePruning)
 			seen[m] = true
 			hasDepsInAll[m.Path] = true
 		}
-		if err := drain(); err != nil {
+		if err := w.wait(); err != nil {
 			return nil, err
 		}
 	}
 }
+
+// walkItem is a module reached under a pruning.
+type walkItem struct {
+	m module.Version
+	p pruning
+}
+
+// walk reads go.mod files as they are discovered, each in its own
+// goroutine, into g. The graph and the set of items reached are guarded by
+// mu; between wait and the next enqueue the caller may read g freely.
+type walk struct {
+	l      *loader
+	g      *graph
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	loading map[walkItem]bool
+	err     error
+	pending sync.WaitGroup
+}
+
+func newWalk(ctx context.Context, l *loader, g *graph) *walk {
+	ctx, cancel := context.WithCancel(ctx)
+	return &walk{l: l, g: g, ctx: ctx, cancel: cancel, loading: map[walkItem]bool{}}
+}
+
+// enqueue starts reading m under pruning p unless it was reached before.
+// The caller must not hold w.mu unless it is a visit adding children.
+func (w *walk) enqueue(m module.Version, p pruning) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.enqueueLocked(m, p)
+}
+
+func (w *walk) enqueueLocked(m module.Version, p pruning) {
+	it := walkItem{m, p}
+	if m.Version == "none" || w.loading[it] || w.err != nil {
+		return
+	}
+	w.loading[it] = true
+	w.pending.Add(1)
+	go w.visit(it)
+}
+
+// visit reads one module's go.mod, records its requirements and enqueues
+// those the pruning rules say to read.
+func (w *walk) visit(it walkItem) {
+	defer w.pending.Done()
+	s, err := w.l.loadNode(w.ctx, it.m)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		if w.err == nil {
+			w.err = err
+			w.cancel()
+		}
+		return
+	}
+	if w.err != nil {
+		return
+	}
+	w.g.require(it.m, s.require)
+	next := s.pruning
+	if it.p == unpruned {
+		next = unpruned
+	}
+	for _, r := range s.require {
+		if it.p != pruned || s.pruning == unpruned {
+			w.enqueueLocked(r, next)
+		}
+	}
+}
+
+// wait waits until every enqueued module and everything reached from it
+// has been read, and returns the first error.
+func (w *walk) wait() error {
+	w.pending.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// stop releases the walk's context once the graph is read.
+func (w *walk) stop() { w.cancel() }
 
 func sortedVersions(set map[module.Version]bool) []module.Version {
 	list := make([]module.Version, 0, len(set))

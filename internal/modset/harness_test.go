@@ -286,6 +286,7 @@ func (sc scenario) run(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compute: %v", err)
 	}
+	checkOrderIndependent(t, opts, newTreeFetcher(tree), set)
 
 	runGo(t, dir, env, "mod", "download")
 	after := listCache(t, cache)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 )
 
 // errNoModule is returned outside a module and a workspace, where `go mod
@@ -169,6 +170,14 @@ func readMainGoMod(root, gomod string) (*mainModule, error) {
 	}
 	if f.Module == nil {
 		return nil, fmt.Errorf("%s: missing module declaration", gomod)
+	}
+	// go refuses a main module whose path is not a valid import path
+	// (modload.loadModFile): nothing is downloaded for it.
+	if err := module.CheckImportPath(f.Module.Mod.Path); err != nil {
+		if pathErr, ok := err.(*module.InvalidPathError); ok {
+			pathErr.Kind = "module"
+		}
+		return nil, fmt.Errorf("%s: %w", gomod, err)
 	}
 	return &mainModule{root: root, gomod: gomod, file: f}, nil
 }

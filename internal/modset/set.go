@@ -59,6 +59,15 @@ type Options struct {
 	Fetch Fetcher
 	// Jobs bounds concurrent Fetch calls while walking the graph; 0 means 16.
 	Jobs int
+	// Likely, when set, is called once, after go.mod and go.sum are read
+	// and before the module graph is walked, with the zips the Set will
+	// most likely hold (after replacement; no private modules or local
+	// replacements) and the go.sum hashes to verify them with: the
+	// versions a single main module's go.mod requires. A caller may start
+	// downloading them while the graph is walked, but must publish only
+	// what Set.Zips confirms: an untidy go.mod makes a guess wrong. It is
+	// not called in a workspace or in vendor mode.
+	Likely func(zips []module.Version, sums *Sums)
 }
 
 // Set is what `go mod download` would fetch, and how to verify it.

@@ -7,12 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/sync/errgroup"
 )
 
 // pruning says how far below a module the graph is walked
@@ -41,88 +39,88 @@ type summary struct {
 type loader struct {
 	rules    *rules
 	fetch    Fetcher
-	jobs     int
 	modCache string
 	mains    map[string]*modfile.File
 	goLocal  string // GOVERSION without "go", "" when unknown
 
 	mu        sync.Mutex
+	sem       chan struct{}               // bounds concurrent reads (jobs)
 	summaries map[module.Version]*summary // by graph node
-	files     map[replacement]*modfile.File
+	files     map[replacement]*fileLoad
 	fetched   map[module.Version]bool // .mod files go downloads
 	private   map[module.Version]bool // private .mod files go fetches itself
 	notes     map[string]bool
 }
 
-// load returns the summaries of nodes, reading the go.mod files not
-// read yet in parallel (at most l.jobs at once).
-func (l *loader) load(ctx context.Context, nodes []module.Version) (map[module.Version]*summary, error) {
-	type todo struct {
-		node module.Version
-		rep  replacement
-	}
-	var work []todo
-	need := map[replacement]bool{}
+// loadNode returns the summary of the graph node m, reading its go.mod
+// (through its replacement) unless an earlier call did. Concurrent calls
+// for nodes that share a replacement read the file once.
+func (l *loader) loadNode(ctx context.Context, m module.Version) (*summary, error) {
 	l.mu.Lock()
-	for _, m := range nodes {
-		if _, ok := l.summaries[m]; ok {
-			continue
-		}
-		if m.Version == "" && l.mains[m.Path] != nil {
-			l.summaries[m] = l.summarize(l.mains[m.Path])
-			continue
-		}
-		rep, err := l.rules.replace(m)
-		if err != nil {
-			l.mu.Unlock()
-			return nil, err
-		}
-		work = append(work, todo{m, rep})
-		if _, ok := l.files[rep]; !ok {
-			need[rep] = true
-		}
+	if s, ok := l.summaries[m]; ok {
+		l.mu.Unlock()
+		return s, nil
 	}
-	l.mu.Unlock()
-
-	reps := make([]replacement, 0, len(need))
-	for rep := range need {
-		reps = append(reps, rep)
+	if m.Version == "" && l.mains[m.Path] != nil {
+		s := l.summarize(l.mains[m.Path])
+		l.summaries[m] = s
+		l.mu.Unlock()
+		return s, nil
 	}
-	sort.Slice(reps, func(i, j int) bool { return lessRep(reps[i], reps[j]) })
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(l.jobs)
-	for _, rep := range reps {
-		g.Go(func() error {
-			f, err := l.read(gctx, rep)
-			if err != nil {
-				return err
-			}
-			l.mu.Lock()
-			l.files[rep] = f
-			l.mu.Unlock()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	rep, err := l.rules.replace(m)
+	if err != nil {
+		l.mu.Unlock()
 		return nil, err
 	}
-
+	fl, ok := l.files[rep]
+	if !ok {
+		fl = &fileLoad{done: make(chan struct{})}
+		l.files[rep] = fl
+	}
+	l.mu.Unlock()
+	if !ok {
+		fl.f, fl.err = l.readLimited(ctx, rep)
+		close(fl.done)
+	}
+	select {
+	case <-fl.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if fl.err != nil {
+		return nil, fl.err
+	}
+	if fl.f != nil && !rep.local() {
+		if err := checkModulePath(m, rep.mod, fl.f); err != nil {
+			return nil, err
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, w := range work {
-		f := l.files[w.rep]
-		if f != nil && !w.rep.local() {
-			if err := checkModulePath(w.node, w.rep.mod, f); err != nil {
-				return nil, err
-			}
-		}
-		l.summaries[w.node] = l.summarize(f)
+	s, ok := l.summaries[m]
+	if !ok {
+		s = l.summarize(fl.f)
+		l.summaries[m] = s
 	}
-	out := make(map[module.Version]*summary, len(nodes))
-	for _, m := range nodes {
-		out[m] = l.summaries[m]
+	return s, nil
+}
+
+// fileLoad is one go.mod file being read, shared by the nodes that need it.
+type fileLoad struct {
+	done chan struct{}
+	f    *modfile.File
+	err  error
+}
+
+// readLimited is read with at most l.jobs reads at once.
+func (l *loader) readLimited(ctx context.Context, rep replacement) (*modfile.File, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return out, nil
+	defer func() { <-l.sem }()
+	return l.read(ctx, rep)
 }
 
 // read reads the go.mod of rep: from disk for a local replacement, from
@@ -230,14 +228,4 @@ func (l *loader) note(s string) {
 	l.mu.Lock()
 	l.notes[s] = true
 	l.mu.Unlock()
-}
-
-func lessRep(a, b replacement) bool {
-	if a.mod.Path != b.mod.Path {
-		return a.mod.Path < b.mod.Path
-	}
-	if a.mod.Version != b.mod.Version {
-		return a.mod.Version < b.mod.Version
-	}
-	return a.dir < b.dir
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FaultKind names an injected misbehaviour.
@@ -31,9 +32,18 @@ const (
 	// bytes, then closes the connection cleanly.
 	Short
 	// Endless answers 200 with a body that never ends (paced by the link).
+	// With Fault.Length it declares that Content-Length, so a gigantic
+	// body is announced up front.
 	Endless
 	// Redirect answers 302 to Fault.Location.
 	Redirect
+	// Drop closes the connection without answering: the client sees the
+	// connection end before any response header.
+	Drop
+	// Trickle declares the file's full Content-Length, sends Fault.After
+	// bytes at once, then one byte every Fault.Every: data keeps arriving,
+	// so only an overall deadline ends the request.
+	Trickle
 )
 
 // Fault is one injected misbehaviour for one request.
@@ -44,6 +54,11 @@ type Fault struct {
 	Header   http.Header
 	After    int64
 	Location string
+	// Length is the Content-Length an Endless body declares; 0 declares
+	// none.
+	Length int64
+	// Every is the pause between the bytes of a Trickle; 0 means 1s.
+	Every time.Duration
 }
 
 func (s *Server) fault(w http.ResponseWriter, r *http.Request, f Fault) {
@@ -92,6 +107,9 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, f Fault) {
 		}
 	case Endless:
 		w.Header().Set("Content-Type", "application/octet-stream")
+		if f.Length > 0 {
+			w.Header().Set("Content-Length", strconv.FormatInt(f.Length, 10))
+		}
 		w.WriteHeader(http.StatusOK)
 		junk := make([]byte, chunk)
 		pw := &pacedWriter{w: w, s: s, ctx: r.Context()}
@@ -109,6 +127,45 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, f Fault) {
 		}
 	case Redirect:
 		http.Redirect(w, r, f.Location, http.StatusFound)
+	case Drop:
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		conn.Close()
+	case Trickle:
+		s.trickle(w, r, f)
+	}
+}
+
+// trickle sends the start of the file, then the rest one byte at a time.
+func (s *Server) trickle(w http.ResponseWriter, r *http.Request, f Fault) {
+	data := s.file(r)
+	every := f.Every
+	if every <= 0 {
+		every = time.Second
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	head := min(int64(len(data)), f.After)
+	w.Write(data[:head])
+	rc.Flush()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for _, b := range data[head:] {
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		case <-s.done:
+			return
+		}
+		if _, err := w.Write([]byte{b}); err != nil {
+			return
+		}
+		s.sent.Add(1)
+		rc.Flush()
 	}
 }
 

@@ -3,13 +3,17 @@ package proxytest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"encoding/pem"
 	"errors"
 	"io"
 	"io/fs"
+	"log"
 	mathrand "math/rand"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,8 +52,11 @@ type Options struct {
 	// server with GOSUMDB set to Server.GOSUMDB.
 	SumDB  string
 	Lookup func(path, version string) ([]byte, error)
-	// TLS serves https with httptest's self-signed certificate.
-	TLS bool
+	// TLS serves https with httptest's self-signed certificate, or with
+	// Certificate when it is set (a certificate of the test's own, for
+	// instance one no client trusts).
+	TLS         bool
+	Certificate *tls.Certificate
 }
 
 // Server is a running in-process module proxy on 127.0.0.1.
@@ -91,12 +98,18 @@ func Start(opts Options) (*Server, error) {
 		s.sumdb = http.StripPrefix("/sumdb/"+opts.SumDB, sumdb.NewServer(sumdb.NewTestServer(skey, opts.Lookup)))
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Clients giving up on a TLS handshake (an untrusted certificate, a
+	// cancelled probe) are what fault tests provoke: not worth a log line.
+	s.srv.Config.ErrorLog = log.New(dropHandshakeErrors{os.Stderr}, "", log.LstdFlags)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	s.srv.Listener = &slowListener{Listener: ln, latency: opts.Latency, done: s.done}
 	if opts.TLS {
+		if opts.Certificate != nil {
+			s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{*opts.Certificate}}
+		}
 		s.srv.StartTLS()
 	} else {
 		s.srv.Start()
@@ -118,6 +131,17 @@ func New(t testing.TB, opts Options) *Server {
 
 // Client returns an HTTP client that trusts the server's certificate.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// CertificatePEM returns the TLS server's certificate in PEM form, for a
+// client process to trust it (SSL_CERT_FILE), or nil for a plain-http
+// server.
+func (s *Server) CertificatePEM() []byte {
+	c := s.srv.Certificate()
+	if c == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
 
 // Close releases stalled handlers and stops the server.
 func (s *Server) Close() {
@@ -250,6 +274,16 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 }
 
 type onlyReader struct{ io.Reader }
+
+// dropHandshakeErrors writes every log line but TLS handshake errors.
+type dropHandshakeErrors struct{ w io.Writer }
+
+func (d dropHandshakeErrors) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), "TLS handshake error") {
+		return len(p), nil
+	}
+	return d.w.Write(p)
+}
 
 // pacedWriter writes through the emulated link. Either w or ResponseWriter
 // is set.

@@ -10,6 +10,11 @@
 //	    -corpus /work/shared/corpus/prometheus \
 //	    -proxy ~/.cache/gofast-corpus/prometheus/cache/download \
 //	    -latency 100ms -bandwidth 25e6
+//
+// -rounds N repeats the runs (alternating, in -order) and prints medians;
+// -base names an older gofast binary to compare with ("base" in -order);
+// -verify runs go mod verify on what gofast left.
+// Nothing is removed between runs (see run).
 package main
 
 import (
@@ -31,19 +36,28 @@ import (
 
 func main() {
 	gofast := flag.String("gofast", "", "gofast binary")
+	base := flag.String("base", "", `another gofast binary to compare with, named "base" in -order`)
 	corpus := flag.String("corpus", "", "corpus project directory (go.mod, go.sum)")
 	proxyDir := flag.String("proxy", "", "GOPROXY tree to serve")
 	latency := flag.Duration("latency", 100*time.Millisecond, "emulated round-trip time")
 	bandwidth := flag.Float64("bandwidth", 25e6, "emulated bandwidth, bytes/s (0 = unlimited)")
 	order := flag.String("order", "go,gofast", "which runs, in order")
+	rounds := flag.Int("rounds", 1, "repeat the runs this many times (alternating) and print medians")
+	verify := flag.Bool("verify", false, "run go mod verify (offline) on every cache gofast filled")
 	flag.Parse()
-	if err := run(*gofast, *corpus, *proxyDir, *latency, int64(*bandwidth), strings.Split(*order, ",")); err != nil {
+	tools := map[string]string{"go": "go", "gofast": *gofast, "base": *base}
+	if err := run(tools, *corpus, *proxyDir, *latency, int64(*bandwidth), strings.Split(*order, ","), *rounds, *verify); err != nil {
 		fmt.Fprintln(os.Stderr, "coldbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(gofast, corpus, proxyDir string, latency time.Duration, bandwidth int64, order []string) error {
+func run(tools map[string]string, corpus, proxyDir string, latency time.Duration, bandwidth int64, order []string, rounds int, verify bool) error {
+	for _, who := range order {
+		if tools[who] == "" {
+			return fmt.Errorf("-order names %q, but no binary is given for it", who)
+		}
+	}
 	sums, err := readSums(filepath.Join(corpus, "go.sum"))
 	if err != nil {
 		return err
@@ -66,41 +80,68 @@ func run(gofast, corpus, proxyDir string, latency time.Duration, bandwidth int64
 	if err != nil {
 		return err
 	}
+	// Everything is removed at the end only: on file systems without a
+	// journal, ext4 skips recently freed inodes when it allocates new
+	// ones, so a removal between runs would slow down the run after it.
 	defer func() { chmodAll(tmp); os.RemoveAll(tmp) }()
-	sets := map[string][]string{}
-	for _, who := range order {
-		work := filepath.Join(tmp, who, "work")
-		cache := filepath.Join(tmp, who, "modcache")
-		if err := copyDir(corpus, work); err != nil {
-			return err
+	times := map[string][]float64{}
+	for round := range max(rounds, 1) {
+		sets := map[string][]string{}
+		for _, who := range order {
+			base := filepath.Join(tmp, fmt.Sprintf("%s-%d", who, round))
+			work := filepath.Join(base, "work")
+			cache := filepath.Join(base, "modcache")
+			if err := copyDir(corpus, work); err != nil {
+				return err
+			}
+			env := append(proxytest.GoEnv(os.Environ(), srv, cache), "XDG_CACHE_HOME="+filepath.Join(base, "xdg"))
+			cmd := exec.CommandContext(context.Background(), tools[who], "mod", "download")
+			cmd.Dir, cmd.Env = work, env
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			// Write back what earlier runs left dirty, so that no run pays
+			// for the one before it.
+			syncDisks()
+			sent := srv.BytesSent()
+			start := time.Now()
+			err := cmd.Run()
+			elapsed := time.Since(start)
+			if err != nil {
+				return fmt.Errorf("%s mod download: %v\n%s", who, err, stderr.String())
+			}
+			fmt.Printf("%-7s mod download: %6.2fs  (%d MB sent)  %s\n", who, elapsed.Seconds(), (srv.BytesSent()-sent)>>20, strings.TrimSpace(lastLine(stderr.String())))
+			times[who] = append(times[who], elapsed.Seconds())
+			sets[who], err = fileSet(filepath.Join(cache, "cache", "download"))
+			if err != nil {
+				return err
+			}
+			if verify && who != "go" {
+				// What was left must pass go's own check, offline.
+				cmd := exec.CommandContext(context.Background(), "go", "mod", "verify")
+				cmd.Dir, cmd.Env = work, append(env, "GOPROXY=off")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					return fmt.Errorf("%s: go mod verify: %v\n%s", who, err, out)
+				}
+				fmt.Printf("%-7s go mod verify: all modules verified\n", who)
+			}
 		}
-		env := append(proxytest.GoEnv(os.Environ(), srv, cache), "XDG_CACHE_HOME="+filepath.Join(tmp, who, "xdg"))
-		tool := "go"
-		if who == "gofast" {
-			tool = gofast
-		}
-		cmd := exec.CommandContext(context.Background(), tool, "mod", "download")
-		cmd.Dir, cmd.Env = work, env
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		sent := srv.BytesSent()
-		start := time.Now()
-		err := cmd.Run()
-		elapsed := time.Since(start)
-		if err != nil {
-			return fmt.Errorf("%s mod download: %v\n%s", who, err, stderr.String())
-		}
-		fmt.Printf("%-7s mod download: %6.2fs  (%d MB sent)  %s\n", who, elapsed.Seconds(), (srv.BytesSent()-sent)>>20, strings.TrimSpace(lastLine(stderr.String())))
-		sets[who], err = fileSet(filepath.Join(cache, "cache", "download"))
-		if err != nil {
-			return err
+		for _, who := range order {
+			a, b := sets["go"], sets[who]
+			if who == "go" || a == nil {
+				continue
+			}
+			if strings.Join(a, "\n") != strings.Join(b, "\n") {
+				return fmt.Errorf("cache/download differs: go has %d files, %s %d", len(a), who, len(b))
+			}
+			fmt.Printf("cache/download file sets of go and %s equal (%d files)\n", who, len(a))
 		}
 	}
-	if a, b := sets["go"], sets["gofast"]; a != nil && b != nil {
-		if strings.Join(a, "\n") != strings.Join(b, "\n") {
-			return fmt.Errorf("cache/download differs: go has %d files, gofast %d", len(a), len(b))
+	if rounds > 1 {
+		for _, who := range order {
+			ts := times[who]
+			sort.Float64s(ts)
+			fmt.Printf("%-7s median %6.2fs  min %6.2fs  max %6.2fs  (%d runs)\n", who, ts[len(ts)/2], ts[0], ts[len(ts)-1], len(ts))
 		}
-		fmt.Printf("cache/download file sets equal (%d files)\n", len(a))
 	}
 	return nil
 }

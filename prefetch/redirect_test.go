@@ -1,0 +1,82 @@
+package prefetch
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gofastdev/gofast/internal/proxytest"
+)
+
+// TestNoRedirectFromHTTPSToHTTP checks the go command's redirect policy:
+// an https mirror redirecting to plain http is an error, not retried, and
+// the http URL is never requested.
+func TestNoRedirectFromHTTPSToHTTP(t *testing.T) {
+	tree := proxytest.MustBuild(testMods...)
+	target := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	mirror := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
+		if strings.HasSuffix(r.URL.Path, ".zip") {
+			return proxytest.Fault{Kind: proxytest.Redirect, Location: target.URL + r.URL.Path}
+		}
+		return proxytest.Fault{}
+	}})
+	rep, _ := run(t, tree, mirror.URL, func(o *Options) { o.Client = trustingClient(mirror) })
+	if n := len(target.Requests()); n != 0 {
+		t.Errorf("followed the redirect to plain http: %d requests", n)
+	}
+	if rep.Failed != 3 || !strings.Contains(rep.Err().Error(), "insecure") {
+		t.Errorf("failed = %d, want the 3 zips failing on the insecure redirect: %v", rep.Failed, rep.Err())
+	}
+	if n := mirror.Count(".zip"); n != 3 {
+		t.Errorf("the https mirror got %d zip requests, want 3 (no retries)", n)
+	}
+}
+
+// trustingClient is the engine's default client, trusting srv's
+// certificate.
+func trustingClient(srv *proxytest.Server) *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(srv.CertificatePEM())
+	client := newHTTPClient(nil, 4)
+	client.Transport.(credentialGuard).RoundTripper.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool}
+	return client
+}
+
+func TestRedirectLimit(t *testing.T) {
+	tree := proxytest.MustBuild(testMods...)
+	loop := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
+		if strings.HasSuffix(r.URL.Path, ".zip") {
+			return proxytest.Fault{Kind: proxytest.Redirect, Location: r.URL.Path}
+		}
+		return proxytest.Fault{}
+	}})
+	rep, _ := run(t, tree, loop.URL, nil)
+	if rep.Failed != 3 || !strings.Contains(rep.Err().Error(), "redirects") {
+		t.Errorf("failed = %d: %v", rep.Failed, rep.Err())
+	}
+	if n := loop.Count(".zip"); n != 3*maxRedirects {
+		t.Errorf("%d zip requests, want %d (one chain of redirects per zip, no retries)", n, 3*maxRedirects)
+	}
+}
+
+// TestNoCredentialsOverHTTP checks the go command's rule that a mirror URL
+// with a user name and password is only ever used over https: nothing is
+// sent, nothing is retried, and the password appears in no message.
+func TestNoCredentialsOverHTTP(t *testing.T) {
+	tree := proxytest.MustBuild(testMods...)
+	srv := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	withCreds := strings.Replace(srv.URL, "http://", "http://alice:s3cret@", 1)
+	rep, _ := run(t, tree, withCreds, nil)
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("sent %d requests with credentials over plain http", n)
+	}
+	err := rep.Err()
+	if rep.Failed != len(testMods) || err == nil || !strings.Contains(err.Error(), "refusing to pass credentials") {
+		t.Fatalf("failed = %d: %v", rep.Failed, err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("password in the message: %v", err)
+	}
+}

@@ -1,0 +1,13 @@
+// Package reliability is gofast's end-to-end reliability suite: the real
+// gofast binary, run as a process with an isolated environment and the
+// real go tool behind it, against in-process mirrors that stall, reset,
+// lie, redirect, trickle or serve archives no mirror should send; killed
+// at random points; raced against itself and against go on one cache; and
+// fed malformed input. Each test checks that gofast finishes within its
+// deadline, explains every failure in one line, and leaves a module cache
+// that `go mod verify` accepts, with no temporary files and no wrong bytes.
+//
+// The tests live in the package's _test files and run on Linux. In the
+// default (CI) mode the suite takes a few minutes; -long (or
+// GOFAST_LONG=1) runs about a hundred crash trials instead of eight.
+package reliability
