@@ -23,6 +23,13 @@ var ErrStalled = errors.New("mirror stalled")
 // go.sum: a security error, never published.
 var ErrChecksum = errors.New("checksum mismatch")
 
+// errStagingLost says a download's temporary file vanished before it was
+// published. go removes <version>.zip*.tmp leftovers while holding the
+// version lock, just before it downloads the zip itself; so this is no
+// fault of the mirror, and the module is to be looked for again under the
+// lock (where go's copy will be), not fetched from the next mirror.
+var errStagingLost = errors.New("the download's temporary file was removed by a concurrent go process")
+
 // ModuleError is the one error type the engine reports per module file, in
 // the manner of x/mod's module.ModuleError: which module, version and file,
 // and which mirror (credentials redacted) gave the failing answer.

@@ -116,6 +116,9 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 		if ctx.Err() != nil {
 			return res, context.Cause(ctx)
 		}
+		if errors.Is(err, errStagingLost) {
+			return res, err // local, not the mirror's doing
+		}
 		merr := &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: err}
 		lastErr = merr
 		switch {

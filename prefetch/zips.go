@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -174,6 +175,12 @@ func (j *zipJob) run() {
 	}
 	defer e.prog.done()
 	e.prog.bytes(res.Bytes)
+	if errors.Is(err, errStagingLost) {
+		// A concurrent go is fetching this zip under the lock: wait for
+		// the lock and take its copy (or fetch again the way go does).
+		j.refetch("", nil)
+		return
+	}
 	if err != nil {
 		e.record(m, "zip", j.start, res, err)
 		return
@@ -184,7 +191,7 @@ func (j *zipJob) run() {
 		j.publish(st, res)
 	case j.ctx.Err() != nil:
 		e.record(m, "zip", j.start, res, context.Cause(j.ctx))
-	case errors.Is(err, ErrChecksum) || errors.As(err, &content):
+	case (errors.Is(err, ErrChecksum) || errors.As(err, &content)) && !errors.Is(err, fs.ErrNotExist):
 		// The mirror served wrong bytes: report it, and ask the rest of
 		// the chain, verifying each answer before it is accepted.
 		if !errors.Is(err, ErrChecksum) {
@@ -195,7 +202,9 @@ func (j *zipJob) run() {
 		j.refetch(res.Mirror, rejected)
 	case e.cache.HasZip(m) && (!e.opts.Extract || e.cache.Extracted(m)):
 		// A concurrent go (or gofast) published it, and cleaned our
-		// staging up as a leftover while doing so.
+		// staging up as a leftover while doing so (go removes
+		// <version>.zip*.tmp and <dir>.tmp-* under the version lock; a
+		// staging file that vanished is never the mirror's fault).
 	default:
 		// A local failure (the file system refused something): try once
 		// more the way go does it, all under the lock.
@@ -419,6 +428,9 @@ func downloadZipConsumer(jctx context.Context, c *modcache.Cache, m module.Versi
 			stream.Close(nil)
 		}
 		if err := checkZipFile(m, tmp); err != nil {
+			if _, serr := os.Stat(tmp); errors.Is(serr, fs.ErrNotExist) {
+				return errStagingLost
+			}
 			return err
 		}
 		*out = downloadedZip{tmp: tmp, size: n, stream: stream}
