@@ -88,7 +88,7 @@ func newEngine(opts Options) (*engine, error) {
 	}
 	e := &engine{
 		opts:      opts,
-		cache:     &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS)},
+		cache:     &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS), LockWait: opts.LockWait},
 		private:   private,
 		reports:   map[module.Version]*ModuleReport{},
 		held:      map[module.Version]heldMod{},

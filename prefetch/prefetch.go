@@ -85,6 +85,11 @@ type Options struct {
 	// Compute computes the module set; nil means modset.Compute. Tests
 	// substitute fixed sets.
 	Compute func(context.Context, modset.Options) (*modset.Set, error)
+
+	// LockWait, when set, is called with a version lock's path when another
+	// process has held it for a few seconds while gofast waits for it, so
+	// the caller can name the holder. Nil means waiting silently.
+	LockWait func(lockPath string)
 }
 
 // Status is a module's outcome.

@@ -135,6 +135,7 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 		OnMirrorFailure: func(url, reason string) {
 			mirrors.Demote(cacheDir, url, reason)
 		},
+		LockWait: func(lockPath string) { s.lockWait(st.GOMODCACHE, lockPath) },
 		Progress: s.opts.Stderr,
 		Terminal: isTerminal(s.opts.Stderr),
 	}

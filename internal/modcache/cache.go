@@ -27,6 +27,14 @@ type Cache struct {
 	// ReadWrite leaves extracted directories writable, as go does with
 	// -modcacherw in GOFLAGS. False makes them read-only like go's default.
 	ReadWrite bool
+	// LockWait, when set, is called once with the lock file's path when a
+	// version lock is still held by another process after LockNotice, so
+	// the caller can say who holds it; Lock then goes on waiting. Nil
+	// means waiting silently.
+	LockWait func(lockPath string)
+	// LockNotice is how long Lock waits before calling LockWait; zero
+	// means 3 seconds.
+	LockNotice time.Duration
 }
 
 // ErrRelativeRoot is returned when Root is not absolute; go refuses such a
@@ -111,6 +119,9 @@ func (c *Cache) Dir(m module.Version) (string, error) {
 // flock call cannot.
 const lockPoll = 20 * time.Millisecond
 
+// defaultLockNotice is how long Lock waits before calling LockWait.
+const defaultLockNotice = 3 * time.Second
+
 // Lock takes m's <version>.lock, the advisory lock go's lockVersion takes
 // (flock on Unix, LockFileEx on Windows; the kernel drops it if the holder
 // dies), waiting until it is free or ctx ends. The lock file itself is never
@@ -127,6 +138,21 @@ func (c *Cache) Lock(ctx context.Context, m module.Version) (unlock func(), err 
 	// go opens lock files O_RDWR|O_CREATE with mode 0666 (less umask).
 	fl := flock.New(path, flock.SetFlag(os.O_RDWR|os.O_CREATE), flock.SetPermissions(0o666))
 	ok, err := fl.TryLock()
+	if err == nil && !ok && c.LockWait != nil {
+		// Say who holds the lock if it is not free soon, instead of
+		// waiting silently behind a process that may be stuck.
+		notice := c.LockNotice
+		if notice <= 0 {
+			notice = defaultLockNotice
+		}
+		soon, cancel := context.WithTimeout(ctx, notice)
+		ok, err = fl.TryLockContext(soon, lockPoll)
+		cancel()
+		if !ok && ctx.Err() == nil {
+			c.LockWait(path)
+			err = nil
+		}
+	}
 	if err == nil && !ok {
 		ok, err = fl.TryLockContext(ctx, lockPoll)
 	}
