@@ -84,6 +84,7 @@ func TestGOPROXYWalk(t *testing.T) {
 		{name: "500 pipe falls through", fault: proxytest.Fault{Kind: proxytest.Status, Status: 502}, sep: "|", wantSecond: true, maxFirst: 3 * (retryMax + 1)},
 		{name: "stall pipe falls through", fault: proxytest.Fault{Kind: proxytest.StallHeaders}, sep: "|", wantSecond: true, maxFirst: 3},
 		{name: "stall mid-body pipe", fault: proxytest.Fault{Kind: proxytest.StallBody, After: 20}, sep: "|", wantSecond: true, maxFirst: 3},
+		{name: "trickle pipe falls through", fault: proxytest.Fault{Kind: proxytest.Trickle, After: 10, Every: 20 * time.Millisecond}, sep: "|", wantSecond: true, maxFirst: 3},
 		{name: "html comma tries next", fault: proxytest.Fault{Kind: proxytest.Body, Body: []byte("<html><body>portal login</body></html>")}, sep: ",", wantSecond: true, maxFirst: 3},
 		{name: "garbage comma tries next", fault: proxytest.Fault{Kind: proxytest.Body, Body: []byte("PK\x03\x04garbage")}, sep: ",", wantSecond: true, maxFirst: 3},
 	} {

@@ -252,7 +252,9 @@ func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume 
 	defer cancel(nil)
 	ctx, cancelDeadline := context.WithTimeoutCause(ctx, s.deadline, fmt.Errorf("%w: no complete answer within %v", ErrStalled, s.deadline))
 	defer cancelDeadline()
-	dog := time.AfterFunc(s.idle, func() { cancel(fmt.Errorf("%w: nothing received for %v", ErrStalled, s.idle)) })
+	dog := time.AfterFunc(s.idle, func() {
+		cancel(fmt.Errorf("%w: less than %d KB received in %v of waiting", ErrStalled, progressStep>>10, s.idle))
+	})
 	defer dog.Stop()
 	st := &attemptState{kick: func() { dog.Reset(s.idle) }, pause: func() { dog.Stop() }}
 	ctx = context.WithValue(ctx, attemptKey{}, st)
@@ -276,7 +278,8 @@ func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume 
 		detail, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		return 0, retries, &HTTPError{URL: redact.URL(u), Status: resp.StatusCode, Detail: firstLine(string(detail))}
 	}
-	body := &watchedReader{r: resp.Body, kick: st.kick, ctx: ctx}
+	body := &watchedReader{r: resp.Body, ctx: ctx, idle: s.idle, budget: s.idle,
+		arm: func(d time.Duration) { dog.Reset(d) }, stop: func() { dog.Stop() }}
 	err = consume(ctx, body)
 	return body.n, retries, err
 }
@@ -296,29 +299,55 @@ func (s *source) fromFile(ctx context.Context, e mirrors.Entry, rel string, cons
 		return 0, 0, err
 	}
 	defer f.Close()
-	body := &watchedReader{r: f, kick: func() {}, ctx: ctx}
+	body := &watchedReader{r: f, ctx: ctx}
 	err = consume(ctx, body)
 	return body.n, 0, err
 }
 
-// watchedReader feeds the stall watchdog with every read that makes
-// progress, and restarts it when a read starts, and marks read failures as
-// *readError, naming a stall as such.
+// watchedReader runs the stall watchdog over a response body and marks
+// read failures as *readError, naming a stall as such.
+//
+// Only the time spent waiting for the mirror inside Read counts (time the
+// consumer spends writing the previous bytes to a slow disk is no stall),
+// and the budget of idle time is restored only after every progressStep
+// bytes: a body must bring progressStep bytes within each idle period of
+// waiting (about 550 B/s with the default 30 s), so a mirror that trickles
+// a byte at a time cannot hold a download open forever.
 type watchedReader struct {
-	r    io.Reader
-	kick func()
-	ctx  context.Context
-	n    int64
+	r   io.Reader
+	ctx context.Context
+	n   int64
+	// arm starts the watchdog to fire after d; stop pauses it. Both nil
+	// for sources that cannot stall (files).
+	arm     func(d time.Duration)
+	stop    func()
+	idle    time.Duration
+	budget  time.Duration // waiting time left before the next step
+	pending int64         // bytes since the budget was last restored
 }
 
+// progressStep is how many body bytes restore the stall budget.
+const progressStep = 16 << 10
+
 func (w *watchedReader) Read(p []byte) (int, error) {
-	// Only the wait for the mirror counts: time the consumer spent on the
-	// previous bytes (writing them to a slow disk) is no stall.
-	w.kick()
-	n, err := w.r.Read(p)
+	var n int
+	var err error
+	if w.arm == nil {
+		n, err = w.r.Read(p)
+	} else {
+		w.arm(max(w.budget, 0))
+		start := time.Now()
+		n, err = w.r.Read(p)
+		w.stop()
+		w.budget -= time.Since(start)
+	}
 	if n > 0 {
 		w.n += int64(n)
-		w.kick()
+		w.pending += int64(n)
+		if w.pending >= progressStep {
+			w.pending = 0
+			w.budget = w.idle
+		}
 	}
 	if err != nil && err != io.EOF {
 		if c := context.Cause(w.ctx); c != nil && errors.Is(c, ErrStalled) {

@@ -261,6 +261,10 @@ func faultCases() []faultCase {
 			setup: simple(func() faultFunc { return always(proxytest.Fault{Kind: proxytest.StallHeaders}, ".zip") })},
 		{name: "stall mid-body", slow: true, goHangs: true, want: "stalled",
 			setup: simple(func() faultFunc { return always(proxytest.Fault{Kind: proxytest.StallBody, After: 100}, ".zip") })},
+		{name: "trickle, one byte a second", slow: true, goHangs: true, want: "stalled",
+			setup: simple(func() faultFunc {
+				return always(proxytest.Fault{Kind: proxytest.Trickle, After: 10, Every: time.Second}, ".zip")
+			})},
 		{name: "reset mid-body", want: "zip",
 			setup: simple(func() faultFunc { return always(proxytest.Fault{Kind: proxytest.Reset, After: 100}, ".zip") })},
 		{name: "reset mid-body once", transient: true,
