@@ -88,6 +88,7 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 		return res, &ModuleError{Module: m, File: ext, Err: err}
 	}
 	var lastErr error
+	excluded := false
 	for _, e := range list {
 		if e.Kind != mirrors.Proxy {
 			if lastErr != nil && !errors.Is(lastErr, fs.ErrNotExist) {
@@ -96,6 +97,7 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 			return res, &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)}
 		}
 		if e.URL == exclude {
+			excluded = true
 			continue
 		}
 		if s.broken(e.URL) {
@@ -137,6 +139,11 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 			}
 			return res, merr
 		}
+	}
+	if lastErr == nil && excluded {
+		// The only mirror left served wrong bytes: that is a failure (go
+		// would fail on the same bytes), not something to leave to go.
+		lastErr = &ModuleError{Module: m, File: ext, Mirror: redact.URL(exclude), Err: errors.New("served wrong bytes, and no other mirror in GOPROXY has the file")}
 	}
 	if lastErr == nil {
 		lastErr = &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}

@@ -46,7 +46,7 @@ type badCase struct {
 	// a failing run must leave the module cache exactly as it was.
 	fetches bool
 	// onlyMirrorLies: every mirror's answer fails verification, so
-	// prefetch must exit 1; not asserted while onlyLiarExitBug stands.
+	// prefetch must exit 1 (asserted through prefetchCode).
 	onlyMirrorLies bool
 	// goRefusesArgs: go rejects the command line itself (GOFLAGS), which
 	// gofast does not model: it prefetches anyway (verified files only)
@@ -293,9 +293,7 @@ func runBad(t *testing.T, w *world, template string, c badCase) {
 			}
 
 			if args[0] != "mod" {
-				if c.onlyMirrorLies && r.code == 0 {
-					t.Logf("exit code not checked (%s)", onlyLiarExitBug)
-				} else if r.code != c.prefetchCode {
+				if r.code != c.prefetchCode {
 					t.Errorf("exit %d, want %d\n%s", r.code, c.prefetchCode, r)
 				}
 				if c.line != "" && !hasLine(r, c.line) {

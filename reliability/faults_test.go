@@ -171,10 +171,9 @@ type faultCase struct {
 	goHangs bool
 	// want is in gofast's failure line when no mirror has a good copy.
 	want string
-	// onlyMirrorLies: when this mirror is the only one, the module must
-	// fail (exit 1). That assertion is left out for now: a known bug in
-	// files this suite may not change (see onlyLiarExitBug) makes it exit
-	// 0. Everything else about the run is still checked.
+	// onlyMirrorLies: every answer of this mirror fails verification, so
+	// when it is the only one the module must fail (exit 1), never be
+	// left to go.
 	onlyMirrorLies bool
 	// probeFails: the fault also answers the race's probe, so a chain
 	// that may skip the mirror ('|', GOFAST_MIRRORS) leaves it out and
@@ -236,16 +235,6 @@ func rawZip(t *testing.T, zipPath string, lie uint64, extra ...proxytest.RawFile
 	}
 	return b
 }
-
-// onlyLiarExitBug explains the assertion left out for onlyMirrorLies
-// cases: when the only mirror serves a file that fails verification, the
-// engine refetches it excluding that mirror (prefetch/tasks.go ensureMod
-// for a go.mod; prefetch/zips.go's refetch in the engine rework for a
-// zip), prefetch/source.go's fetch finds no mirror left and returns
-// ErrLeftToGo ("no mirror in GOPROXY"), so the module is counted as left
-// to go instead of failed and `gofast prefetch` exits 0 after printing a
-// SECURITY ERROR.
-const onlyLiarExitBug = "known bug: source.fetch returns ErrLeftToGo when the only mirror was excluded after serving wrong bytes"
 
 func faultCases() []faultCase {
 	status := func(code int, header ...string) proxytest.Fault {
@@ -531,10 +520,6 @@ func runFault(t *testing.T, w *world, c faultCase, v variant) {
 	if v.args[0] == "prefetch" || c.goHangs {
 		// gofast decides alone: 1 for a failure. Where go would hang,
 		// gofast must not hand over to it.
-		if c.onlyMirrorLies && r.code == 0 {
-			t.Logf("exit code not checked (%s)", onlyLiarExitBug)
-			return
-		}
 		if r.code != 1 {
 			t.Errorf("exit %d, want 1\n%s", r.code, r)
 		}
