@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofastdev/gofast/internal/proxyenv"
+
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/proxytest"
 )
@@ -26,7 +28,10 @@ func TestProxyFromEnv(t *testing.T) {
 		{name: "lower case", env: []string{"http_proxy=proxy.corp.test:8080"}, url: "http://mirror.test/x", want: "http://proxy.corp.test:8080"},
 		{name: "upper case wins", env: []string{"https_proxy=http://low.test", "HTTPS_PROXY=http://up.test"}, url: "https://mirror.test/x", want: "http://up.test"},
 		{name: "NO_PROXY domain", env: []string{"HTTPS_PROXY=http://p.test", "NO_PROXY=corp.test"}, url: "https://goproxy.corp.test/x", want: ""},
-		{name: "NO_PROXY dot domain", env: []string{"HTTPS_PROXY=http://p.test", "no_proxy=.corp.test"}, url: "https://corp.test/x", want: ""},
+		{name: "NO_PROXY dot domain covers subdomains", env: []string{"HTTPS_PROXY=http://p.test", "no_proxy=.corp.test"}, url: "https://goproxy.corp.test/x", want: ""},
+		// As net/http (and so go itself) reads it: ".corp.test" matches
+		// subdomains only, not corp.test.
+		{name: "NO_PROXY dot domain not the domain", env: []string{"HTTPS_PROXY=http://p.test", "no_proxy=.corp.test"}, url: "https://corp.test/x", want: "http://p.test"},
 		{name: "NO_PROXY other domain", env: []string{"HTTPS_PROXY=http://p.test", "NO_PROXY=corp.test"}, url: "https://notcorp.test/x", want: "http://p.test"},
 		{name: "NO_PROXY port", env: []string{"HTTPS_PROXY=http://p.test", "NO_PROXY=mirror.test:8443"}, url: "https://mirror.test/x", want: "http://p.test"},
 		{name: "NO_PROXY cidr", env: []string{"HTTP_PROXY=http://p.test", "NO_PROXY=10.0.0.0/8"}, url: "http://10.1.2.3:8080/x", want: ""},
@@ -36,7 +41,7 @@ func TestProxyFromEnv(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest("GET", tc.url, nil)
-			u, err := proxyFromEnv(goenv.Environ(tc.env))(req)
+			u, err := proxyenv.Func(goenv.Environ(tc.env))(req)
 			got := ""
 			if u != nil {
 				got = u.String()

@@ -9,12 +9,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/proxyenv"
 	"github.com/hashicorp/go-retryablehttp"
 )
 
@@ -33,7 +33,7 @@ const (
 // proxy taken from env rather than from the process environment.
 func newHTTPClient(env goenv.Environ, jobs int) *http.Client {
 	t := &http.Transport{
-		Proxy: proxyFunc(env),
+		Proxy: proxyenv.Func(env),
 		DialContext: (&net.Dialer{
 			Timeout:   30 * time.Second,
 			KeepAlive: 30 * time.Second,
@@ -201,94 +201,4 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return min(d, retryAfterCap), true
-}
-
-// proxyFunc selects an HTTP proxy the way net/http's ProxyFromEnvironment
-// does, but from env: HTTPS_PROXY for https, HTTP_PROXY for http
-// (upper-case names first), NO_PROXY exclusions, and never for loopback.
-func proxyFunc(env goenv.Environ) func(*http.Request) (*url.URL, error) {
-	get := func(k string) string {
-		if v := env.Get(k); v != "" {
-			return v
-		}
-		return env.Get(strings.ToLower(k))
-	}
-	httpsProxy, httpProxy, noProxy := get("HTTPS_PROXY"), get("HTTP_PROXY"), get("NO_PROXY")
-	return func(r *http.Request) (*url.URL, error) {
-		raw := httpProxy
-		if r.URL.Scheme == "https" {
-			raw = httpsProxy
-		}
-		if raw == "" || !useProxy(r.URL.Host, r.URL.Scheme, noProxy) {
-			return nil, nil
-		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			// As net/http: "proxy.example:3128" means http://proxy.example:3128.
-			if u2, err2 := url.Parse("http://" + raw); err2 == nil {
-				return u2, nil
-			}
-			return nil, errors.New("invalid proxy address in environment")
-		}
-		return u, nil
-	}
-}
-
-// useProxy reports whether host (host[:port] of a request) goes through
-// the proxy given NO_PROXY.
-func useProxy(hostport, scheme, noProxy string) bool {
-	host, port, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host, port = hostport, ""
-	}
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[scheme]
-	}
-	host = strings.ToLower(strings.Trim(host, "[]"))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return false
-	}
-	ip := net.ParseIP(host)
-	if ip != nil && ip.IsLoopback() {
-		return false
-	}
-	for _, entry := range strings.Split(noProxy, ",") {
-		entry = strings.ToLower(strings.TrimSpace(entry))
-		if entry == "" {
-			continue
-		}
-		if entry == "*" {
-			return false
-		}
-		if _, ipnet, err := net.ParseCIDR(entry); err == nil {
-			if ip != nil && ipnet.Contains(ip) {
-				return false
-			}
-			continue
-		}
-		ehost, eport, err := net.SplitHostPort(entry)
-		if err != nil {
-			ehost, eport = entry, ""
-		}
-		if eport != "" && eport != port {
-			continue
-		}
-		if eip := net.ParseIP(strings.Trim(ehost, "[]")); eip != nil {
-			if ip != nil && eip.Equal(ip) {
-				return false
-			}
-			continue
-		}
-		ehost = strings.TrimPrefix(ehost, "*")
-		if strings.HasPrefix(ehost, ".") {
-			if strings.HasSuffix(host, ehost) || host == ehost[1:] {
-				return false
-			}
-			continue
-		}
-		if host == ehost || strings.HasSuffix(host, "."+ehost) {
-			return false
-		}
-	}
-	return true
 }

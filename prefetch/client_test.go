@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/proxyenv"
+
 	"github.com/gofastdev/gofast/internal/goenv"
 )
 
@@ -87,14 +89,14 @@ func TestCheckRetry(t *testing.T) {
 
 func TestProxyFromPassedEnvironment(t *testing.T) {
 	env := goenv.Environ{"HTTPS_PROXY=http://proxy.corp:3128", "http_proxy=proxy.corp:8080", "NO_PROXY=.internal.example,10.0.0.0/8,mirror.example:8443"}
-	f := proxyFunc(env)
+	f := proxyenv.Func(env)
 	for _, tc := range []struct {
 		url, want string
 	}{
 		{"https://proxy.golang.example/x", "http://proxy.corp:3128"},
 		{"http://plain.example/x", "http://proxy.corp:8080"},
 		{"https://a.internal.example/x", ""},
-		{"https://internal.example/x", ""},
+		{"https://internal.example/x", "http://proxy.corp:3128"}, // ".internal.example" matches subdomains only, as in net/http
 		{"https://10.1.2.3/x", ""},
 		{"https://mirror.example:8443/x", ""},
 		{"https://mirror.example/x", "http://proxy.corp:3128"},
@@ -111,7 +113,7 @@ func TestProxyFromPassedEnvironment(t *testing.T) {
 			t.Errorf("proxy for %s = %q, %v; want %q", tc.url, s, err, tc.want)
 		}
 	}
-	if got, _ := proxyFunc(nil)(&http.Request{URL: &url.URL{Scheme: "https", Host: "x.example"}}); got != nil {
+	if got, _ := proxyenv.Func(nil)(&http.Request{URL: &url.URL{Scheme: "https", Host: "x.example"}}); got != nil {
 		t.Errorf("nil env gave proxy %v", got)
 	}
 }
