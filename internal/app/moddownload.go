@@ -25,35 +25,54 @@ func (s *session) warmModDownload(ctx context.Context, inv wrap.Invocation) (goe
 		// handles them alone.
 		return s.env, nil
 	}
+	rep, st, err := s.prefetchForGo(ctx, inv, func(opts *prefetch.Options) {
+		opts.Extract = true
+		// go mod download never runs in vendor mode.
+		opts.IgnoreVendor = true
+		opts.Only = only
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rep == nil {
+		return s.env, nil
+	}
+	return s.envWithChain(rep, st), nil
+}
+
+// prefetchForGo is what both warm-ups share: go's settings and their checks,
+// one prefetch (with tweak applied to its options), and the decision
+// whether go may run. rep is nil when the warm-up was skipped, which has
+// been said in one line; a non-nil error means go must not run (see
+// hangStop).
+func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (*prefetch.Report, *goenv.Settings, error) {
 	st, err := s.Settings(ctx, inv.Dir)
+	if err == nil {
+		err = s.checkPrefetchSettings(st)
+	}
 	if err != nil {
 		s.logf("warm-up skipped: %v", err)
-		return s.env, nil
-	}
-	if err := s.checkPrefetchSettings(st); err != nil {
-		s.logf("warm-up skipped: %v", err)
-		return s.env, nil
+		return nil, nil, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
-	opts.Extract = true
-	// go mod download never runs in vendor mode.
-	opts.IgnoreVendor = true
-	opts.Only = only
+	if tweak != nil {
+		tweak(&opts)
+	}
 	rep, err := prefetch.Run(ctx, opts)
 	if err != nil {
 		if stop := hangStop(inv, err); stop != nil {
-			return nil, stop
+			return nil, nil, stop
 		}
 		if ctx.Err() == nil {
 			s.logf("warm-up skipped: %v", err)
 		}
-		return s.env, nil
+		return nil, nil, nil
 	}
 	if stop := hangStop(inv, rep.Failures()); stop != nil {
-		return nil, stop
+		return nil, nil, stop
 	}
 	s.reportWarm(rep)
-	return s.envWithChain(rep, st), nil
+	return rep, st, nil
 }
 
 // hangStop returns the error that keeps gofast from handing over to go

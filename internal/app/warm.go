@@ -43,30 +43,13 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 	if stamp != "" && stampStillValid(stamp) {
 		return s.env, nil
 	}
-	st, err := s.Settings(ctx, inv.Dir)
+	rep, st, err := s.prefetchForGo(ctx, inv, nil)
 	if err != nil {
-		s.logf("warm-up skipped: %v", err)
+		return nil, err
+	}
+	if rep == nil {
 		return s.env, nil
 	}
-	if err := s.checkPrefetchSettings(st); err != nil {
-		s.logf("warm-up skipped: %v", err)
-		return s.env, nil
-	}
-	opts := s.prefetchOptions(inv.Dir, st)
-	rep, err := prefetch.Run(ctx, opts)
-	if err != nil {
-		if stop := hangStop(inv, err); stop != nil {
-			return nil, stop
-		}
-		if ctx.Err() == nil {
-			s.logf("warm-up skipped: %v", err)
-		}
-		return s.env, nil
-	}
-	if stop := hangStop(inv, rep.Failures()); stop != nil {
-		return nil, stop
-	}
-	s.reportWarm(rep)
 	if stamp != "" && rep.Failed == 0 {
 		writeStamp(stamp, st, rep)
 	}
