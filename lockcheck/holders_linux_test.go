@@ -42,8 +42,10 @@ func TestHolderNamed(t *testing.T) {
 	if !strings.Contains(got.Command, os.Args[0]) || !strings.Contains(got.Command, "TestHelperProcess") {
 		t.Errorf("holder command = %q, want the helper's command line", got.Command)
 	}
-	if got.State != stateSleeping {
-		t.Errorf("holder state = %q, want %q", got.State, stateSleeping)
+	// The helper blocks waiting, but a Go process's state is its main
+	// thread's, which the runtime may be running at the moment of the read.
+	if got.State != stateSleeping && got.State != stateRunning {
+		t.Errorf("holder state = %q, want %q or %q", got.State, stateSleeping, stateRunning)
 	}
 	if got.Age < 10*time.Minute || got.Age > 11*time.Minute {
 		t.Errorf("holder age = %v, want about 10m", got.Age)
