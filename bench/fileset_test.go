@@ -19,8 +19,8 @@ func TestIsProxyFile(t *testing.T) {
 		{"github.com/pkg/errors/@v/v0.9.1.lock", false},
 		{"github.com/pkg/errors/@v/v0.9.1.partial", false},
 		{"github.com/pkg/errors/@v/list", false},
-		{"sumdb/sum.golang.org/lookup/github.com/pkg/errors@v0.9.1", false},
-		{"sumdb/sum.golang.org/x/@v/v1.zip", false},
+		{"sumdb/sum.example.test/lookup/github.com/pkg/errors@v0.9.1", false},
+		{"sumdb/sum.example.test/x/@v/v1.zip", false},
 		{"README.mod", false},
 	}
 	for _, tt := range tests {
@@ -73,7 +73,7 @@ func TestScanDownloads(t *testing.T) {
 		"example.com/a/@v/v1.0.0.ziphash": "h1:x",
 		"example.com/a/@v/v1.0.0.lock":    "",
 		"example.com/a/@v/list":           "v1.0.0\n",
-		"sumdb/sum.golang.org/latest":     "tree",
+		"sumdb/sum.example.test/latest":     "tree",
 	}
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))

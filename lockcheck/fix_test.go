@@ -150,7 +150,7 @@ func TestCleanCache(t *testing.T) {
 	c.extracted("example.com/a", "v1.0.0", false)
 	c.write(filepath.Join(c.root, "cache", "lock"), "")
 	c.write(filepath.Join(c.root, "cache", "vcs", "0123abcd.lock"), "")
-	c.write(filepath.Join(c.root, "cache", "download", "sumdb", "sum.golang.org", "lookup", "x@v1.0.0.lock"), "")
+	c.write(filepath.Join(c.root, "cache", "download", "sumdb", "sum.example.test", "lookup", "x@v1.0.0.lock"), "")
 
 	r := c.scan(Options{Fix: true})
 	if len(r.Problems) != 0 {
