@@ -73,7 +73,7 @@ func TestScanDownloads(t *testing.T) {
 		"example.com/a/@v/v1.0.0.ziphash": "h1:x",
 		"example.com/a/@v/v1.0.0.lock":    "",
 		"example.com/a/@v/list":           "v1.0.0\n",
-		"sumdb/sum.example.test/latest":     "tree",
+		"sumdb/sum.example.test/latest":   "tree",
 	}
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
