@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
@@ -48,14 +46,8 @@ func (s *session) doctor(ctx context.Context, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		enc := json.NewEncoder(s.opts.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return fmt.Errorf("writing the report: %w", err)
-		}
-	} else if err := rep.WriteText(s.opts.Stdout); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+	if err := s.report(asJSON, rep, rep.WriteText); err != nil {
+		return err
 	}
 	if !rep.OK() {
 		return &ExitError{Code: 1, Silent: true}

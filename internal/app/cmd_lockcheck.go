@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -49,14 +48,8 @@ func (s *session) lockcheckCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				enc := json.NewEncoder(s.opts.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return fmt.Errorf("lockcheck: writing report: %w", err)
-				}
-			} else if err := rep.WriteText(s.opts.Stdout); err != nil {
-				return fmt.Errorf("lockcheck: writing report: %w", err)
+			if err := s.report(c.Bool("json"), rep, rep.WriteText); err != nil {
+				return fmt.Errorf("lockcheck: %w", err)
 			}
 			if len(rep.Remaining()) > 0 {
 				return &ExitError{Code: 1, Silent: true}

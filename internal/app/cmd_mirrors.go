@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -190,9 +189,7 @@ func writeMirrorsJSON(w io.Writer, r *mirrors.Result) error {
 			SumDB: m.SumDB, ThroughputBps: math.Round(m.Throughput), Error: m.Err, Demoted: m.Demoted,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return writeJSON(w, doc)
 }
 
 // mirrorMS is d in milliseconds, to the hundredth.

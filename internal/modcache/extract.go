@@ -61,26 +61,15 @@ func (c *Cache) Extract(ctx context.Context, m module.Version) (err error) {
 	if !c.HasZip(m) {
 		return &PathError{Module: m, Op: "extract", Err: fs.ErrNotExist}
 	}
-	_, statErr := os.Stat(dir)
-	dirExists := statErr == nil
-
 	// Leftovers of go before 1.16 and of interrupted extractions: safe to
 	// remove only because the lock proves their writers are gone.
-	parent := filepath.Dir(dir)
-	if old, err := filepath.Glob(filepath.Join(quoteGlob(parent), quoteGlob(filepath.Base(dir)+".tmp-")+"*")); err == nil {
-		for _, p := range old {
-			RemoveAll(p)
-		}
-	}
-	if dirExists {
-		if err := RemoveAll(dir); err != nil {
-			return &PathError{Module: m, Op: "extract", Err: err}
-		}
+	if err := c.clearDirExcept(m, dir, ""); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(parent, 0o777); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o777); err != nil {
 		return &PathError{Module: m, Op: "extract", Err: err}
 	}
 	if err := os.WriteFile(partial, nil, 0o666); err != nil {
