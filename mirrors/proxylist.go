@@ -108,21 +108,24 @@ func checkProxyURL(raw string) error {
 	if err != nil {
 		return fmt.Errorf("invalid proxy URL %s: %v", redact.URL(raw), errors.Unwrap(err))
 	}
+	// What the user sees: the URL's password hidden, and any URL with a
+	// password written into the rest of it (path, query, fragment) too.
+	shown := redact.String(u.Redacted())
 	switch u.Scheme {
 	case "http", "https":
 		if u.Host == "" {
-			return fmt.Errorf("invalid proxy URL missing host: %s", u.Redacted())
+			return fmt.Errorf("invalid proxy URL missing host: %s", shown)
 		}
 		return nil
 	case "file":
 		if *u != (url.URL{Scheme: u.Scheme, Path: u.Path, RawPath: u.RawPath}) {
-			return fmt.Errorf("invalid file:// proxy URL with non-path elements: %s", u.Redacted())
+			return fmt.Errorf("invalid file:// proxy URL with non-path elements: %s", shown)
 		}
 		return nil
 	case "":
-		return fmt.Errorf("invalid proxy URL missing scheme: %s", u.Redacted())
+		return fmt.Errorf("invalid proxy URL missing scheme: %s", shown)
 	default:
-		return fmt.Errorf("invalid proxy URL scheme (must be https, http, file): %s", u.Redacted())
+		return fmt.Errorf("invalid proxy URL scheme (must be https, http, file): %s", shown)
 	}
 }
 

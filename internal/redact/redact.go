@@ -20,7 +20,7 @@ func URL(raw string) string {
 }
 
 // userinfo matches the user-information part of URLs embedded in text.
-var userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s:]*):([^/@\s]*)@`)
+var userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s:]*):([^/@\s]+)@`)
 
 // String redacts the passwords of every URL embedded in free text, such as
 // an error message from the HTTP client.
