@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
 	"github.com/gofastdev/gofast/mirrors"
 )
@@ -85,8 +86,11 @@ func newDiagnosis(o Options) *diagnosis {
 	}
 
 	pc := newProxyConfig(o.Env)
-	d.prober = &prober{o: o, b: d.budget, proxies: pc, sumdb: d.sumdb, private: matchesPrivate(s, o.ProbeModule.Path)}
-	d.netrc = readNetrc(netrcPath(o.Env))
+	// The mirrors get the credentials go would send them, so that the
+	// verdict on a mirror behind a login is go's.
+	auth, _ := goauth.Load(s.GOAUTH, o.Env)
+	d.prober = &prober{o: o, b: d.budget, proxies: pc, sumdb: d.sumdb, auth: auth, private: matchesPrivate(s, o.ProbeModule.Path)}
+	d.netrc = readNetrc(goauth.NetrcPath(o.Env))
 
 	d.settings = append(d.settings, goproxySettings(s, o.Env, d.chain, d.chainErr))
 	d.settings = append(d.settings, fastChecks...)

@@ -4,78 +4,33 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
-	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/goauth"
 )
 
 // netrcInfo is what go's credential lookup would find: the netrc file and
-// the machines it has credentials for (never the credentials themselves).
+// the machines it has usable credentials for (never the credentials
+// themselves).
 type netrcInfo struct {
 	path     string
 	machines []string
 	err      error // reading it; fs.ErrNotExist when absent
 }
 
-// netrcPath returns the file go reads credentials from: $NETRC, else .netrc
-// (_netrc on Windows) in the home directory, or "" when neither is known.
-func netrcPath(env goenv.Environ) string {
-	if p := env.Get("NETRC"); p != "" {
-		return p
-	}
-	home, name := env.Get("HOME"), ".netrc"
-	if runtime.GOOS == "windows" {
-		home, name = env.Get("USERPROFILE"), "_netrc"
-	}
-	if home == "" {
-		return ""
-	}
-	return filepath.Join(home, name)
-}
-
-// readNetrc reads the machine names of the netrc file at path.
+// readNetrc reads the machine names of the netrc file at path, by go's
+// rules (goauth): an entry counts once it has login and password.
 func readNetrc(path string) netrcInfo {
 	n := netrcInfo{path: path}
-	if path == "" {
-		n.err = fs.ErrNotExist
-		return n
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		n.err = err
-		return n
-	}
-	n.machines = parseNetrcMachines(string(data))
-	return n
-}
-
-// parseNetrcMachines returns the machine names in netrc text, in order,
-// stopping at a "default" entry as go does.
-func parseNetrcMachines(text string) []string {
-	var machines []string
-	f := strings.Fields(text)
-	for i := 0; i < len(f); i++ {
-		switch f[i] {
-		case "default":
-			return machines
-		case "macdef":
-			// A macro runs to the next blank line, which Fields cannot see;
-			// machine names after one are rare enough to miss.
-			return machines
-		case "machine":
-			if i+1 < len(f) {
-				machines = append(machines, f[i+1])
-				i++
-			}
-		case "login", "password", "account":
-			i++ // skip the value, which may itself be a keyword
+	ms, err := goauth.ReadMachines(path)
+	n.err = err
+	for _, m := range ms {
+		if !slices.Contains(n.machines, m.Name) {
+			n.machines = append(n.machines, m.Name)
 		}
 	}
-	return machines
+	return n
 }
 
 // authSettings is the credentials line: GOAUTH and the netrc file, with the

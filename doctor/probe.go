@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/mod/module"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
 )
 
@@ -25,6 +26,7 @@ type prober struct {
 	b       budget
 	proxies *proxyConfig
 	sumdb   *sumDB
+	auth    *goauth.Credentials // what go would send the mirrors
 	// private is true when the probe module matches GOPRIVATE or
 	// GONOPROXY and so must not be sent to mirrors.
 	private bool
@@ -123,6 +125,7 @@ func (p *prober) get(ctx context.Context, client *http.Client, rawURL string, li
 		return a
 	}
 	req.Header.Set("User-Agent", "gofast-doctor")
+	p.auth.Apply(req)
 	resp, err := client.Do(req)
 	if err == nil && ctx.Err() != nil {
 		// An answer that races the deadline, such as the empty 200 a
@@ -170,7 +173,11 @@ func (p *prober) httpCheck(a answer, route string, limit time.Duration) Check {
 	switch code := a.resp.StatusCode; {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		c.Status, c.OK = Fail, false
-		c.Detail += ": the mirror wants credentials (a netrc machine line for its host, or GOAUTH)"
+		if a.resp.Request.Header.Get("Authorization") != "" {
+			c.Detail += ": the mirror refused the credentials sent (the netrc machine line for its host, or the URL's user:password): check them"
+		} else {
+			c.Detail += ": the mirror wants credentials (a netrc machine line for its host, or GOAUTH)"
+		}
 	case code == http.StatusProxyAuthRequired:
 		c.Status, c.OK = Fail, false
 		c.Detail += ": the HTTP proxy wants credentials: put them in the proxy URL, http://user:password@host:port"

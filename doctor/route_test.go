@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -238,6 +239,49 @@ func TestRunMirrorWantsCredentials(t *testing.T) {
 	}
 	if r.OK() || !strings.Contains(r.Verdict[0].Message, "last mirror in GOPROXY") {
 		t.Errorf("verdict = %+v", r.Verdict)
+	}
+}
+
+// TestRunMirrorGetsNetrcCredentials: doctor sends a mirror behind a login
+// the netrc credentials go would send, so the mirror passes; wrong ones
+// are named as such.
+func TestRunMirrorGetsNetrcCredentials(t *testing.T) {
+	tree := proxytest.MustBuild(proxytest.Module{Path: probeMod.Path, Version: probeMod.Version, Files: map[string]string{"a.go": "package a\n"}})
+	m := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
+		if u, p, ok := r.BasicAuth(); ok && u == "alice" && p == "s3cret" {
+			return proxytest.Fault{}
+		}
+		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized, Body: []byte("login")}
+	}})
+	target := "https://m.example.com:" + serverPort(m)
+	for _, tc := range []struct {
+		password string
+		ok       bool
+	}{{"s3cret", true}, {"guess", false}} {
+		netrc := filepath.Join(t.TempDir(), "netrc")
+		if err := os.WriteFile(netrc, []byte("machine m.example.com:"+serverPort(m)+" login alice password "+tc.password+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Run(context.Background(), Options{
+			Settings: testSettings(t, target, "off", "", ""), Env: goenv.Environ{"NETRC=" + netrc},
+			Resolver: testResolver{"m.example.com": {"127.0.0.1"}}, Dialer: &loopbackDialer{},
+			RootCAs: serverRoots(t, m), ProbeModule: probeMod, Timeout: 5 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.ok {
+			if c := find(t, r, target, LayerProxy); c.Status != Pass {
+				t.Errorf("password %s: proxy layer %s %q, want a pass", tc.password, c.Status, c.Detail)
+			}
+		} else if h := find(t, r, target, LayerHTTP); h.Status != Fail || !strings.Contains(h.Detail, "refused the credentials") {
+			t.Errorf("password %s: http layer %s %q", tc.password, h.Status, h.Detail)
+		}
+		for _, c := range r.Checks {
+			if strings.Contains(c.Detail, tc.password) {
+				t.Errorf("password printed: %q", c.Detail)
+			}
+		}
 	}
 }
 

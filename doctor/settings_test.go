@@ -2,6 +2,8 @@ package doctor
 
 import (
 	"crypto/rand"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -247,7 +249,12 @@ func TestProxyEnvSettings(t *testing.T) {
 }
 
 func TestAuthSettings(t *testing.T) {
-	n := netrcInfo{path: "/home/u/.netrc", machines: parseNetrcMachines("machine goproxy.corp.example login u password p\nmachine git.corp.example\nlogin x password machine\ndefault login a password b\nmachine after.default")}
+	path := filepath.Join(t.TempDir(), ".netrc")
+	text := "machine goproxy.corp.example login u password p\nmachine git.corp.example\nlogin x password machine\nmachine nologin.example\ndefault\nmachine after.default login a password b\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := readNetrc(path)
 	if want := []string{"goproxy.corp.example", "git.corp.example"}; strings.Join(n.machines, ",") != strings.Join(want, ",") {
 		t.Fatalf("machines = %v, want %v", n.machines, want)
 	}

@@ -168,8 +168,10 @@ func (p *plan) fallback(failed []Mirror) *Result {
 	}
 }
 
-// needsAuth reports whether a mirror refused for lack of credentials,
-// which the go command may have (GOAUTH, .netrc) and gofast does not send.
+// needsAuth reports whether a mirror refused the probe for credentials.
+// The probe sent what go would send from the netrc file, but go may also
+// get credentials from GOAUTH commands gofast does not run, so such a
+// mirror is left for go to judge.
 func needsAuth(m Mirror) bool {
 	return m.Status == 401 || m.Status == 403 || m.Status == 407
 }

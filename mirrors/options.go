@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/mod/module"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 )
 
@@ -48,6 +49,10 @@ type Options struct {
 	// CacheDir is where rankings are remembered (CacheDir(env) gives the
 	// usual place). Empty means no cache: every Select probes.
 	CacheDir string
+	// Auth is what is sent to mirrors that want credentials. Nil means
+	// what go would send: GOAUTH's netrc method (Settings.GOAUTH), the
+	// netrc file found through Env.
+	Auth *goauth.Credentials
 	// Client makes every request. If nil, Probe builds its own client per
 	// race with dial and TLS timeouts, proxies taken from Env's
 	// HTTP_PROXY, HTTPS_PROXY and NO_PROXY only, and no cookies.
@@ -72,6 +77,18 @@ type Options struct {
 	Now func() time.Time
 	// Fresh ignores a cached ranking (a new one is still remembered).
 	Fresh bool
+}
+
+func (o Options) auth() *goauth.Credentials {
+	if o.Auth != nil {
+		return o.Auth
+	}
+	goauthValue := ""
+	if o.Settings != nil {
+		goauthValue = o.Settings.GOAUTH
+	}
+	c, _ := goauth.Load(goauthValue, o.Env)
+	return c
 }
 
 func (o Options) deadline() time.Duration {

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/mod/module"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
 )
 
@@ -79,6 +80,7 @@ func Probe(ctx context.Context, opts Options, candidates List) []Mirror {
 	if opts.Settings != nil {
 		sumdbName = opts.Settings.SumDBName()
 	}
+	auth := opts.auth()
 
 	raceCtx, cancel := context.WithTimeout(ctx, opts.deadline())
 	defer cancel()
@@ -94,7 +96,7 @@ func Probe(ctx context.Context, opts Options, candidates List) []Mirror {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out[i] = probeOne(raceCtx, client, e.URL, mod, sumdbName, opts.deadline())
+				out[i] = probeOne(raceCtx, client, auth, e.URL, mod, sumdbName, opts.deadline())
 			}()
 		}
 	}
@@ -103,7 +105,7 @@ func Probe(ctx context.Context, opts Options, candidates List) []Mirror {
 	if opts.Throughput && ctx.Err() == nil {
 		for i := range out {
 			if out[i].Found {
-				sampleThroughput(ctx, client, &out[i], mod, opts.throughputTime())
+				sampleThroughput(ctx, client, auth, &out[i], mod, opts.throughputTime())
 			}
 		}
 	}
@@ -112,7 +114,7 @@ func Probe(ctx context.Context, opts Options, candidates List) []Mirror {
 
 // probeOne asks one mirror for the probe module's .info and, at the same
 // time, whether it proxies the checksum database.
-func probeOne(ctx context.Context, client *http.Client, base string, mod module.Version, sumdbName string, deadline time.Duration) Mirror {
+func probeOne(ctx context.Context, client *http.Client, auth *goauth.Credentials, base string, mod module.Version, sumdbName string, deadline time.Duration) Mirror {
 	m := Mirror{URL: base}
 	var (
 		sumOK    bool
@@ -123,7 +125,7 @@ func probeOne(ctx context.Context, client *http.Client, base string, mod module.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sumOK, sumTrace = checkSumDB(ctx, client, base, sumdbName)
+			sumOK, sumTrace = checkSumDB(ctx, client, auth, base, sumdbName)
 		}()
 	}
 	infoURL, err := moduleFileURL(base, mod, ".info")
@@ -133,7 +135,7 @@ func probeOne(ctx context.Context, client *http.Client, base string, mod module.
 		return m
 	}
 	tr := newLayerTrace()
-	resp, err := get(tr.with(ctx), client, infoURL)
+	resp, err := get(tr.with(ctx), client, auth, infoURL)
 	if err != nil {
 		m.Err = describeFailure(ctx, err, tr, deadline)
 	} else {
@@ -155,12 +157,14 @@ func probeOne(ctx context.Context, client *http.Client, base string, mod module.
 	return m
 }
 
-// get sends a GET that reads like the go command's.
-func get(ctx context.Context, client *http.Client, u string) (*http.Response, error) {
+// get sends a GET that reads like the go command's, with the credentials
+// go would send to u.
+func get(ctx context.Context, client *http.Client, auth *goauth.Credentials, u string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
+	auth.Apply(req)
 	req.Header.Set("User-Agent", "gofast (mirror probe)")
 	return client.Do(req)
 }
@@ -211,7 +215,10 @@ func classify(resp *http.Response, mod module.Version) string {
 		}
 		return ""
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusProxyAuthRequired:
-		return fmt.Sprintf("answered %s; gofast sends no credentials but go may (GOAUTH, .netrc)", resp.Status)
+		if resp.Request != nil && resp.Request.Header.Get("Authorization") != "" {
+			return fmt.Sprintf("answered %s to the credentials sent (netrc or the URL's user:password): check them", resp.Status)
+		}
+		return fmt.Sprintf("answered %s: it wants credentials, and the netrc file has none for it (go may get some from a GOAUTH command)", resp.Status)
 	}
 	return "answered " + resp.Status
 }
@@ -240,9 +247,9 @@ func snippet(b []byte) string {
 // checkSumDB asks whether the mirror proxies the checksum database
 // (GET <mirror>/sumdb/<name>/supported answering 200), as go does before
 // using a proxy for it.
-func checkSumDB(ctx context.Context, client *http.Client, base, name string) (bool, *layerTrace) {
+func checkSumDB(ctx context.Context, client *http.Client, auth *goauth.Credentials, base, name string) (bool, *layerTrace) {
 	tr := newLayerTrace()
-	resp, err := get(tr.with(ctx), client, strings.TrimRight(base, "/")+"/sumdb/"+name+"/supported")
+	resp, err := get(tr.with(ctx), client, auth, strings.TrimRight(base, "/")+"/sumdb/"+name+"/supported")
 	if err != nil {
 		return false, tr
 	}
@@ -259,14 +266,14 @@ const maxThroughputBytes = 64 << 20
 // mirror after another so that they do not share, and split, the link.
 // A sample that fails leaves Throughput at 0 and says why in Err without
 // changing OK: the mirror did answer the race.
-func sampleThroughput(ctx context.Context, client *http.Client, m *Mirror, mod module.Version, limit time.Duration) {
+func sampleThroughput(ctx context.Context, client *http.Client, auth *goauth.Credentials, m *Mirror, mod module.Version, limit time.Duration) {
 	u, err := moduleFileURL(m.URL, mod, ".zip")
 	if err != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	resp, err := get(ctx, client, u)
+	resp, err := get(ctx, client, auth, u)
 	if err != nil {
 		m.Err = "throughput sample: " + describeFailure(ctx, err, newLayerTrace(), limit)
 		return

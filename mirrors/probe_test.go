@@ -292,7 +292,7 @@ func TestClassify(t *testing.T) {
 		{name: "410 empty", status: 410},
 		{name: "404 web page", status: 404, body: "<!DOCTYPE html><html>nope</html>", want: "HTML page"},
 		{name: "404 long", status: 404, body: strings.Repeat("no ", maxNotFoundBody), want: "long body"},
-		{name: "403", status: 403, body: "forbidden", want: "gofast sends no credentials"},
+		{name: "403", status: 403, body: "forbidden", want: "the netrc file has none"},
 		{name: "502", status: 502, body: "bad gateway", want: "answered 502 Bad Gateway"},
 		{name: "429", status: 429, want: "answered 429 Too Many Requests"},
 		{name: "302 not followed", status: 302, want: "answered 302 Found"},

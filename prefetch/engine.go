@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/mirrors"
@@ -86,6 +87,12 @@ func newEngine(opts Options) (*engine, error) {
 	if private == "" {
 		private = st.GOPRIVATE
 	}
+	auth := opts.Auth
+	if auth == nil {
+		// Credentials that cannot all be read are still used; go itself
+		// says nothing of a netrc it cannot read either.
+		auth, _ = goauth.Load(st.GOAUTH, opts.Env)
+	}
 	e := &engine{
 		opts:      opts,
 		cache:     &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS), LockWait: opts.LockWait},
@@ -99,6 +106,7 @@ func newEngine(opts Options) (*engine, error) {
 		src: &source{
 			chainFn:   chain,
 			http:      newRetryClient(hc, &attemptHooks{}),
+			auth:      auth,
 			idle:      opts.IdleTimeout,
 			deadline:  opts.RequestTimeout,
 			onFailure: opts.OnMirrorFailure,

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/mirrors"
@@ -36,6 +37,10 @@ type Options struct {
 	// Env is the environment the HTTP proxy settings (HTTPS_PROXY,
 	// HTTP_PROXY, NO_PROXY) are read from. Nil means no HTTP proxy.
 	Env goenv.Environ
+	// Auth is what is sent to mirrors that want credentials. Nil means
+	// what go would send: GOAUTH's netrc method, the netrc file found
+	// through Env (NETRC, HOME).
+	Auth *goauth.Credentials
 	// Chain returns the GOPROXY chain to download from. It is called only
 	// once something must be downloaded, so a warm cache costs no mirror
 	// probing. Nil means mirrors.ParseList(Settings.GOPROXY).

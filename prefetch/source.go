@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/hashicorp/go-retryablehttp"
@@ -37,6 +38,7 @@ const bodyRetries = 2
 type source struct {
 	chainFn   func(context.Context) (mirrors.List, error)
 	http      *retryablehttp.Client
+	auth      *goauth.Credentials // go's GOAUTH credentials, by URL prefix
 	idle      time.Duration
 	deadline  time.Duration
 	onFailure func(url, reason string)
@@ -271,6 +273,7 @@ func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume 
 	if err != nil {
 		return 0, 0, &netError{err: err}
 	}
+	s.auth.Apply(req.Request)
 	resp, err := s.http.Do(req)
 	retries := int(st.retries.Load())
 	if err != nil {
