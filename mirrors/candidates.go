@@ -117,6 +117,22 @@ func (p *plan) setTail(l List) {
 	}
 }
 
+// raceCanChange reports whether a race's result can change the chain:
+// always when the candidates may be reordered; for the user's own GOPROXY
+// only when a mirror is followed by '|', the one kind of entry a dead
+// mirror may be left out of (see userChain).
+func (p *plan) raceCanChange() bool {
+	if p.reorderable() {
+		return true
+	}
+	for _, e := range p.user {
+		if e.Kind == Proxy && !e.IsFile() && e.FallbackOnError {
+			return true
+		}
+	}
+	return false
+}
+
 // reorderable reports whether gofast may rank the candidates by speed.
 func (p *plan) reorderable() bool { return p.mode != ModeUser }
 

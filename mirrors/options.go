@@ -75,6 +75,11 @@ type Options struct {
 	TTL time.Duration
 	// Now is the clock for cache ages. Nil means time.Now.
 	Now func() time.Time
+	// OnlyIfUseful skips the race when its result could not change the
+	// chain: the user's own GOPROXY (no GOFAST_MIRRORS) with no '|' after
+	// a mirror, which is then used as it is. The warm-up sets it; `gofast
+	// mirrors`, asked to show the race, does not.
+	OnlyIfUseful bool
 	// Fresh ignores a cached ranking (a new one is still remembered).
 	Fresh bool
 }

@@ -48,6 +48,10 @@ func Select(ctx context.Context, opts Options) (*Result, error) {
 		return &Result{Chain: p.user, Mode: p.mode, Time: opts.now(),
 			Note: fmt.Sprintf("GOPROXY=%s names no mirror: nothing to race", p.user.Redacted())}, nil
 	}
+	if opts.OnlyIfUseful && !p.raceCanChange() {
+		return &Result{Chain: p.user, Mode: p.mode, Time: opts.now(),
+			Note: fmt.Sprintf("GOPROXY=%s has no '|' for a race to act on: used as it is", p.user.Redacted())}, nil
+	}
 	mod, err := opts.probeModule()
 	if err != nil {
 		if errors.Is(err, errPrivateProbe) && opts.ProbeModule.Path == "" {

@@ -144,7 +144,7 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 // chain returns the GOPROXY chain from mirrors.Select, saying in one line
 // why it fell back to the user's GOPROXY when no mirror worked.
 func (s *session) chain(ctx context.Context, st *goenv.Settings, env goenv.Environ, cacheDir string) (mirrors.List, error) {
-	res, err := mirrors.Select(ctx, mirrors.Options{Settings: st, Env: env, CacheDir: cacheDir})
+	res, err := mirrors.Select(ctx, mirrors.Options{Settings: st, Env: env, CacheDir: cacheDir, OnlyIfUseful: true})
 	if err != nil {
 		return nil, err
 	}
