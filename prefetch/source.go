@@ -49,6 +49,7 @@ type source struct {
 
 	mu       sync.Mutex
 	failures map[string]int
+	lastFail map[string]string // the latest failure's reason, redacted
 	used     map[string]int
 }
 
@@ -103,7 +104,7 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 			continue
 		}
 		if s.broken(e.URL) {
-			lastErr = &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: fmt.Errorf("skipped after %d failures in a row", brokenAfter)}
+			lastErr = &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: s.skipped(e.URL)}
 			if e.FallbackOnError {
 				continue
 			}
@@ -172,6 +173,31 @@ func (s *source) broken(u string) bool {
 	return s.failures[u] >= brokenAfter
 }
 
+// takesMirrorOut reports whether a failure counts towards taking the
+// mirror out of the walk: one that costs time (a stall, a network or TLS
+// error, 5xx or 429 through all retries). A prompt refusal of one file
+// (401, 403 and other 4xx) says nothing of the next file: a mirror may
+// refuse zips it will not redistribute and still serve every go.mod.
+func takesMirrorOut(err error) bool {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status >= 500 || he.Status == http.StatusTooManyRequests || he.Status < 400
+	}
+	return true
+}
+
+// skipped is the reason a file is not asked of a broken mirror: the
+// failures, and the last of them, so that the line the user reads names
+// the cause (a refused certificate, a stall, a status) rather than a count.
+func (s *source) skipped(u string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if why := s.lastFail[u]; why != "" {
+		return fmt.Errorf("skipped after %d failures in a row, the last: %s", brokenAfter, why)
+	}
+	return fmt.Errorf("skipped after %d failures in a row", brokenAfter)
+}
+
 func (s *source) succeeded(u string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -183,7 +209,13 @@ func (s *source) succeeded(u string) {
 // so a bad mirror is demoted for the next runs too.
 func (s *source) failed(e mirrors.Entry, err error) {
 	s.mu.Lock()
-	s.failures[e.URL]++
+	if takesMirrorOut(err) {
+		s.failures[e.URL]++
+	}
+	if s.lastFail == nil {
+		s.lastFail = map[string]string{}
+	}
+	s.lastFail[e.URL] = redact.String(err.Error())
 	s.mu.Unlock()
 	s.demote(e, err)
 }
