@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -247,21 +246,13 @@ func TestRunMirrorWantsCredentials(t *testing.T) {
 // are named as such.
 func TestRunMirrorGetsNetrcCredentials(t *testing.T) {
 	tree := proxytest.MustBuild(proxytest.Module{Path: probeMod.Path, Version: probeMod.Version, Files: map[string]string{"a.go": "package a\n"}})
-	m := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
-		if u, p, ok := r.BasicAuth(); ok && u == "alice" && p == "s3cret" {
-			return proxytest.Fault{}
-		}
-		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized, Body: []byte("login")}
-	}})
+	m := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: proxytest.RequireLogin("alice", "s3cret")})
 	target := "https://m.example.com:" + serverPort(m)
 	for _, tc := range []struct {
 		password string
 		ok       bool
 	}{{"s3cret", true}, {"guess", false}} {
-		netrc := filepath.Join(t.TempDir(), "netrc")
-		if err := os.WriteFile(netrc, []byte("machine m.example.com:"+serverPort(m)+" login alice password "+tc.password+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		netrc := proxytest.NetrcFile(t, "m.example.com:"+serverPort(m), "alice", tc.password)
 		r, err := Run(context.Background(), Options{
 			Settings: testSettings(t, target, "off", "", ""), Env: goenv.Environ{"NETRC=" + netrc},
 			Resolver: testResolver{"m.example.com": {"127.0.0.1"}}, Dialer: &loopbackDialer{},

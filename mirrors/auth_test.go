@@ -3,8 +3,6 @@ package mirrors
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,38 +16,26 @@ import (
 func TestProbeSendsNetrcCredentials(t *testing.T) {
 	t.Parallel()
 	tree := testTree()
-	srv := proxytest.New(t, proxytest.Options{FS: tree.FS, Lookup: tree.Lookup, TLS: true, SumDB: "sum.test", Fault: func(r *http.Request) proxytest.Fault {
-		if u, p, ok := r.BasicAuth(); ok && u == "alice" && p == "s3cret" {
-			return proxytest.Fault{}
-		}
-		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized, Body: []byte("login required")}
-	}})
+	srv := proxytest.New(t, proxytest.Options{FS: tree.FS, Lookup: tree.Lookup, TLS: true, SumDB: "sum.test", Fault: proxytest.RequireLogin("alice", "s3cret")})
 	host := strings.TrimPrefix(srv.URL, "https://")
-	netrc := func(text string) string {
-		p := filepath.Join(t.TempDir(), "netrc")
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return "NETRC=" + p
-	}
 	cands, err := ParseList(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name, netrc, goauth string
-		ok                  bool
-		why                 string
+		name, machine, password, goauth string
+		ok                              bool
+		why                             string
 	}{
-		{name: "netrc", netrc: "machine " + host + " login alice password s3cret\n", ok: true},
-		{name: "no entry", netrc: "machine elsewhere.example login alice password s3cret\n", why: "the netrc file has none"},
-		{name: "wrong password", netrc: "machine " + host + " login alice password guess\n", why: "check them"},
-		{name: "GOAUTH off", netrc: "machine " + host + " login alice password s3cret\n", goauth: "off", why: "the netrc file has none"},
+		{name: "netrc", machine: host, password: "s3cret", ok: true},
+		{name: "no entry", machine: "elsewhere.example", password: "s3cret", why: "the netrc file has none"},
+		{name: "wrong password", machine: host, password: "guess", why: "check them"},
+		{name: "GOAUTH off", machine: host, password: "s3cret", goauth: "off", why: "the netrc file has none"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := testSettings(t, srv.URL, "sum.test")
 			s.GOAUTH = tc.goauth
-			opts := testOptions(t, s, netrc(tc.netrc))
+			opts := testOptions(t, s, "NETRC="+proxytest.NetrcFile(t, tc.machine, "alice", tc.password))
 			opts.Client = srv.Client()
 			m := Probe(context.Background(), opts, cands)[0]
 			if m.OK != tc.ok || (tc.ok && (!m.Found || !m.SumDB)) {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,26 +11,10 @@ import (
 	"github.com/gofastdev/gofast/internal/proxytest"
 )
 
-// loginMirror is an https mirror that answers 401 to any request without
-// user alice's password.
-func loginMirror(t *testing.T, tree *proxytest.Tree) *proxytest.Server {
-	return proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
-		if u, p, ok := r.BasicAuth(); ok && u == "alice" && p == "s3cret" {
-			return proxytest.Fault{}
-		}
-		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized, Body: []byte("who are you")}
-	}})
-}
-
-// netrcEnv writes a netrc file with text and returns an environment that
-// points go's (and gofast's) credential lookup at it.
-func netrcEnv(t *testing.T, text string) environ.Environ {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "netrc")
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return environ.Environ{"NETRC=" + p}
+// netrcEnv points go's (and gofast's) credential lookup at a netrc file
+// with alice's password for machine.
+func netrcEnv(t *testing.T, machine string) environ.Environ {
+	return environ.Environ{"NETRC=" + proxytest.NetrcFile(t, machine, "alice", "s3cret")}
 }
 
 // TestNetrcCredentials: a mirror that wants a login gets the netrc
@@ -39,9 +22,8 @@ func netrcEnv(t *testing.T, text string) environ.Environ {
 // completes; GOAUTH=off sends none.
 func TestNetrcCredentials(t *testing.T) {
 	tree := proxytest.MustBuild(testMods...)
-	mirror := loginMirror(t, tree)
-	host := strings.TrimPrefix(mirror.URL, "https://")
-	env := netrcEnv(t, "machine other.example login bob password nope\nmachine "+host+" login alice password s3cret\n")
+	mirror := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: proxytest.RequireLogin("alice", "s3cret")})
+	env := netrcEnv(t, strings.TrimPrefix(mirror.URL, "https://"))
 
 	rep, cache := run(t, tree, mirror.URL, func(o *Options) {
 		o.Env = env
@@ -77,7 +59,7 @@ func TestNetrcNeverOverHTTP(t *testing.T) {
 	}})
 	u, _ := url.Parse(mirror.URL)
 	rep, _ := run(t, tree, mirror.URL, func(o *Options) {
-		o.Env = netrcEnv(t, "machine "+u.Host+" login alice password s3cret\n")
+		o.Env = netrcEnv(t, u.Host)
 		o.Jobs = 1
 	})
 	if err := rep.Err(); err != nil {

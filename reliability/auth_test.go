@@ -3,7 +3,6 @@
 package reliability_test
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,21 +20,12 @@ func TestNetrcLoginMirror(t *testing.T) {
 	const login, secret = "alice", "netrc-s3cret"
 	w := newWorld(t, faultMods, proxytest.Options{})
 	gofastBin(t)
-	srv := proxytest.New(t, proxytest.Options{TLS: true, FS: withProbe(w.tree.FS), Fault: func(r *http.Request) proxytest.Fault {
-		if u, p, ok := r.BasicAuth(); ok && u == login && p == secret {
-			return proxytest.Fault{}
-		}
-		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized, Body: []byte("login required")}
-	}})
+	srv := proxytest.New(t, proxytest.Options{TLS: true, FS: withProbe(w.tree.FS), Fault: proxytest.RequireLogin(login, secret)})
 	setup := func(name string, extra ...string) (string, []string) {
 		run := w.scratch(name)
 		pem := filepath.Join(run, "trusted.pem")
-		netrc := filepath.Join(run, "netrc")
-		host := strings.TrimPrefix(srv.URL, "https://")
+		netrc := proxytest.NetrcFile(t, strings.TrimPrefix(srv.URL, "https://"), login, secret)
 		if err := os.WriteFile(pem, srv.CertificatePEM(), 0o666); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(netrc, []byte("machine "+host+"\n\tlogin "+login+"\n\tpassword "+secret+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		env := append([]string{"GOPROXY=" + srv.URL, "NETRC=" + netrc, "SSL_CERT_FILE=" + pem}, extra...)

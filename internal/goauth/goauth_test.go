@@ -5,13 +5,13 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/environ"
+	"github.com/gofastdev/gofast/internal/proxytest"
 )
 
 func TestParseNetrc(t *testing.T) {
@@ -49,13 +49,10 @@ machine after.example login late password pl
 	}
 }
 
+// writeNetrc writes netrc text and returns the environment pointing at it.
 func writeNetrc(t *testing.T, text string) environ.Environ {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "netrc")
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return environ.Environ{"NETRC=" + p}
+	return environ.Environ{"NETRC=" + proxytest.NetrcText(t, text)}
 }
 
 func authOf(t *testing.T, c *Credentials, rawURL string) (user, pass string, ok bool) {
