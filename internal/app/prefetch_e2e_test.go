@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
 	"github.com/gofastdev/gofast/wrap"
@@ -292,6 +293,58 @@ func TestWarmBuildSkipsGoEnvWhenUnchanged(t *testing.T) {
 	s3.warm(ctx, inv)
 	if len(s3.settings) != 1 {
 		t.Errorf("changed go.sum did not re-check")
+	}
+}
+
+// TestWarmBuildStampInWorkspace: in workspace mode the warm check is as
+// cheap as in a module (no go env when nothing changed), and a change to
+// go.work, go.work.sum or a used module's go.sum makes it check again.
+func TestWarmBuildStampInWorkspace(t *testing.T) {
+	w := newE2E(t)
+	cache := w.cache("c")
+	ctx := context.Background()
+	inv := wrap.Classify([]string{"build", "./..."})
+	if err := os.WriteFile(filepath.Join(w.dir, "go.work"), []byte("go 1.21\n\nuse .\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(w.dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	var stderr bytes.Buffer
+	warm := func() int {
+		s := &session{opts: Options{Stderr: &stderr}, env: w.env(cache, "GOWORK=")}
+		if _, err := s.warm(ctx, inv); err != nil {
+			t.Fatalf("warm-up: %v\n%s", err, stderr.String())
+		}
+		return len(s.settings)
+	}
+	if warm() != 1 {
+		t.Fatal("first warm-up did not read go's settings")
+	}
+	if files := downloadFiles(t, cache); len(files) == 0 {
+		t.Fatalf("first warm-up fetched nothing in workspace mode: %s", stderr.String())
+	}
+	if warm() != 0 {
+		t.Error("unchanged workspace re-ran go env")
+	}
+	later := time.Now().Add(2 * time.Second)
+	for _, change := range []func() error{
+		func() error { return os.WriteFile(filepath.Join(w.dir, "go.work.sum"), nil, 0o666) },
+		func() error { return os.Chtimes(filepath.Join(w.dir, "go.work"), later, later) },
+		func() error { return os.Chtimes(filepath.Join(w.dir, "go.sum"), later, later) },
+	} {
+		if err := change(); err != nil {
+			t.Fatal(err)
+		}
+		if warm() != 1 {
+			t.Errorf("a changed workspace file did not re-check")
+		}
+		if warm() != 0 {
+			t.Errorf("the re-check left no record")
+		}
+		later = later.Add(time.Second)
 	}
 }
 

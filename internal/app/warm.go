@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"github.com/gofastdev/gofast/wrap"
+	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
 
@@ -63,42 +65,28 @@ type stampRecord struct {
 }
 
 // warmStamp returns the path of the record for the current main module
-// and settings: a hash of the go.mod and go.sum sizes and times, the
-// go-relevant environment, the go env file and the go tool. It is "" when
-// no record can be trusted (no cache directory, a workspace, no go.mod).
+// (or workspace) and settings: a hash of the sizes and times of the files
+// that decide what go needs (go.mod, go.sum and vendor/modules.txt; in a
+// workspace go.work, go.work.sum and every used module's go.mod and
+// go.sum), the go-relevant environment, the go env file and the go tool.
+// It is "" when no record can be trusted (no cache directory, no go.mod,
+// a go.work that does not parse).
 func (s *session) warmStamp(dir, cacheDir string) string {
-	if cacheDir == "" || s.env.Get("GOWORK") != "" && s.env.Get("GOWORK") != "off" {
+	if cacheDir == "" {
 		return ""
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return ""
 	}
-	root := abs
-	for {
-		if fi, err := os.Stat(filepath.Join(root, "go.mod")); err == nil && !fi.IsDir() {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			return ""
-		}
-		root = parent
-	}
-	// A go.work above the module puts go in workspace mode: its member
-	// modules' files are not in this fingerprint, so trust nothing.
-	for d := root; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil && s.env.Get("GOWORK") != "off" {
-			return ""
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
+	files, root := stampFiles(abs, s.env.Get("GOWORK"))
+	if files == nil {
+		return ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "gofast-warm-1\n%s\n", root)
-	for _, f := range []string{"go.mod", "go.sum", filepath.Join("vendor", "modules.txt")} {
-		fmt.Fprintf(h, "%s %s\n", f, statLine(filepath.Join(root, f)))
+	fmt.Fprintf(h, "gofast-warm-2\n%s\n", root)
+	for _, f := range files {
+		fmt.Fprintf(h, "%s %s\n", f, statLine(f))
 	}
 	for _, k := range []string{"GOFLAGS", "GOWORK", "GOMODCACHE", "GOPATH", "GOPROXY", "GOPRIVATE",
 		"GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOENV", "GOTOOLCHAIN", "GO111MODULE", "GOFAST_MIRRORS", "GOFAST_GO"} {
@@ -110,6 +98,69 @@ func (s *session) warmStamp(dir, cacheDir string) string {
 		fmt.Fprintf(h, "go %s %s\n", tool, statLine(tool))
 	}
 	return filepath.Join(cacheDir, "warm", hex.EncodeToString(h.Sum(nil))[:32]+".json")
+}
+
+// stampFiles lists the files whose changes can change what go needs when
+// it runs in dir, and the root they hang from (the go.work or go.mod
+// directory). GOWORK is the environment's value: "off" is module mode, a
+// path names the workspace file, "" or "auto" lets go look for a go.work
+// from dir upwards, as go does. nil means no trustworthy list.
+func stampFiles(dir, gowork string) ([]string, string) {
+	work := ""
+	switch gowork {
+	case "off":
+	case "", "auto":
+		for d := dir; ; d = filepath.Dir(d) {
+			if fi, err := os.Stat(filepath.Join(d, "go.work")); err == nil && !fi.IsDir() {
+				work = filepath.Join(d, "go.work")
+				break
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	default:
+		work = gowork
+	}
+	if work != "" {
+		return workspaceFiles(work)
+	}
+	for root := dir; ; root = filepath.Dir(root) {
+		if fi, err := os.Stat(filepath.Join(root, "go.mod")); err == nil && !fi.IsDir() {
+			return moduleFiles(root), root
+		}
+		if filepath.Dir(root) == root {
+			return nil, ""
+		}
+	}
+}
+
+// moduleFiles are a module's files that decide its requirements.
+func moduleFiles(root string) []string {
+	return []string{filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"), filepath.Join(root, "vendor", "modules.txt")}
+}
+
+// workspaceFiles are a workspace's deciding files: go.work, its .sum and
+// vendor/modules.txt, and the files of every module it uses.
+func workspaceFiles(work string) ([]string, string) {
+	data, err := os.ReadFile(work)
+	if err != nil {
+		return nil, ""
+	}
+	wf, err := modfile.ParseWork(work, data, nil)
+	if err != nil {
+		return nil, ""
+	}
+	root := filepath.Dir(work)
+	files := []string{work, strings.TrimSuffix(work, ".work") + ".work.sum", filepath.Join(root, "vendor", "modules.txt")}
+	for _, u := range wf.Use {
+		d := filepath.FromSlash(u.Path)
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(root, d)
+		}
+		files = append(files, moduleFiles(d)[:2]...)
+	}
+	return files, root
 }
 
 // statLine is a file's size and modification time, or "absent".
