@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -205,39 +204,6 @@ func Demote(cacheDir, url, reason string) error {
 	return nil
 }
 
-// CacheDir returns gofast's directory in the user cache directory, found
-// from env exactly as os.UserCacheDir finds it from the process
-// environment: %LocalAppData% on Windows, ~/Library/Caches on macOS,
-// $XDG_CACHE_HOME or ~/.cache elsewhere.
-func CacheDir(env goenv.Environ) (string, error) {
-	var dir string
-	switch runtime.GOOS {
-	case "windows":
-		dir = env.Get("LocalAppData")
-		if dir == "" {
-			return "", errors.New("%LocalAppData% is not defined")
-		}
-	case "darwin", "ios":
-		home := env.Get("HOME")
-		if home == "" {
-			return "", errors.New("$HOME is not defined")
-		}
-		dir = filepath.Join(home, "Library", "Caches")
-	case "plan9":
-		home := env.Get("home")
-		if home == "" {
-			return "", errors.New("$home is not defined")
-		}
-		dir = filepath.Join(home, "lib", "cache")
-	default:
-		dir = env.Get("XDG_CACHE_HOME")
-		if dir == "" || !filepath.IsAbs(dir) {
-			home := env.Get("HOME")
-			if home == "" {
-				return "", errors.New("neither $XDG_CACHE_HOME nor $HOME are defined")
-			}
-			dir = filepath.Join(home, ".cache")
-		}
-	}
-	return filepath.Join(dir, "gofast"), nil
-}
+// CacheDir returns gofast's directory in the user cache directory (see
+// environ.Environ.GofastCacheDir).
+func CacheDir(env goenv.Environ) (string, error) { return env.GofastCacheDir() }

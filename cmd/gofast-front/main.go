@@ -6,8 +6,10 @@
 // costs about as much as `go version` itself, so commands that never fetch
 // modules (version, env, fmt, doc, ...) would cost twice what go does. This
 // launcher links only what it needs to decide: a command that never fetches
-// goes straight to the real go tool; gofast's own commands and commands that
-// may fetch go to gofast-core, which warms the module cache first. Both hand
+// goes straight to the real go tool, and so does one that may fetch when the
+// cache is known warm for it (a valid warm-up record: a few stats); gofast's
+// own commands and the other fetching commands go to gofast-core, which
+// warms the module cache first. Both hand
 // over with exec, so the pid, stdio and exit code stay go's.
 package main
 
@@ -19,6 +21,7 @@ import (
 	"runtime"
 
 	"github.com/gofastdev/gofast/internal/environ"
+	"github.com/gofastdev/gofast/internal/warmstamp"
 	"github.com/gofastdev/gofast/wrap"
 )
 
@@ -47,10 +50,18 @@ func main() {
 // route decides which program runs the command line: the real go tool, or
 // gofast-core with GOFAST_FRONT naming this launcher.
 func route(env environ.Environ, self string, args []string) (string, []string, environ.Environ, error) {
-	engine := len(args) > 0 && wrap.OwnCommand(args[0]) || wrap.Classify(args).MayFetch
-	if env.Get("GOFAST_OFF") == "1" || !engine {
+	own := len(args) > 0 && wrap.OwnCommand(args[0])
+	inv := wrap.Classify(args)
+	if env.Get("GOFAST_OFF") == "1" || !own && !inv.MayFetch {
 		goTool, err := wrap.Locate(env, self)
 		return goTool, args, env, err
+	}
+	if !own && !(inv.Command == "mod" && inv.Sub == "download") {
+		// A warm cache, with nothing changed since the last complete
+		// warm-up (see warmstamp), needs no engine: go runs at once.
+		if goTool, err := wrap.Locate(env, self); err == nil && warmstamp.Valid(warmstamp.Path(env, inv.Dir, goTool)) {
+			return goTool, args, env, nil
+		}
 	}
 	core := env.Get("GOFAST_CORE")
 	if core == "" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/environ"
+	"github.com/gofastdev/gofast/internal/warmstamp"
 )
 
 // TestLeanDependencies keeps the launcher lean: it exists so that commands
@@ -69,5 +70,51 @@ func TestRoute(t *testing.T) {
 	os.Remove(core)
 	if _, _, _, err := route(env, self, []string{"build"}); err == nil || !strings.Contains(err.Error(), "gofast-core not found") {
 		t.Errorf("missing engine: %v", err)
+	}
+}
+
+// TestRouteWarm: a fetching command whose module has a valid warm-up
+// record goes straight to go; without one, or once a recorded file is
+// gone, it goes to the engine. go mod download always does (its warm-up
+// also extracts).
+func TestRouteWarm(t *testing.T) {
+	dir := t.TempDir()
+	self := filepath.Join(dir, "gofast")
+	core := filepath.Join(dir, "gofast-core")
+	goDir := t.TempDir()
+	realGo := filepath.Join(goDir, "go")
+	for _, p := range []string{self, core, realGo} {
+		// Distinct bytes: a copy of gofast is never taken for go.
+		os.WriteFile(p, []byte("#!/bin/sh\necho "+filepath.Base(p)+"\n"), 0o755)
+	}
+	mod := t.TempDir()
+	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/m\n\ngo 1.21\n"), 0o666)
+	cached := filepath.Join(t.TempDir(), "v1.0.0.zip")
+	os.WriteFile(cached, nil, 0o444)
+	env := environ.Environ{"PATH=" + goDir, "HOME=" + t.TempDir(), "XDG_CACHE_HOME=" + t.TempDir(), "GOFAST_GO=" + realGo}
+
+	build := []string{"-C", mod, "build", "./..."}
+	if target, _, _, _ := route(env, self, build); target != core {
+		t.Fatalf("no record: routed to %s, want the engine", target)
+	}
+	if err := warmstamp.Write(warmstamp.Path(env, mod, realGo), []string{cached}); err != nil {
+		t.Fatal(err)
+	}
+	target, _, targetEnv, err := route(env, self, build)
+	if err != nil || target != realGo {
+		t.Fatalf("valid record: routed to %s (%v), want go", target, err)
+	}
+	if _, ok := targetEnv.Lookup(frontEnv); ok {
+		t.Errorf("%s leaked into go's environment", frontEnv)
+	}
+	if target, _, _, _ := route(env, self, []string{"-C", mod, "mod", "download"}); target != core {
+		t.Errorf("mod download routed to %s, want the engine", target)
+	}
+	if target, _, _, _ := route(env.With("GOFLAGS", "-mod=mod"), self, build); target != core {
+		t.Errorf("changed GOFLAGS routed to %s, want the engine", target)
+	}
+	os.Remove(cached)
+	if target, _, _, _ := route(env, self, build); target != core {
+		t.Errorf("recorded file gone: routed to %s, want the engine", target)
 	}
 }

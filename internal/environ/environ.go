@@ -7,6 +7,8 @@
 package environ
 
 import (
+	"errors"
+	"path/filepath"
 	"runtime"
 	"strings"
 )
@@ -58,4 +60,41 @@ func sameKey(a, b string) bool {
 		return strings.EqualFold(a, b)
 	}
 	return a == b
+}
+
+// GofastCacheDir returns gofast's directory in the user cache directory,
+// found from e exactly as os.UserCacheDir finds it from the process
+// environment: %LocalAppData% on Windows, ~/Library/Caches on macOS,
+// $XDG_CACHE_HOME or ~/.cache elsewhere.
+func (e Environ) GofastCacheDir() (string, error) {
+	var dir string
+	switch runtime.GOOS {
+	case "windows":
+		dir = e.Get("LocalAppData")
+		if dir == "" {
+			return "", errors.New("%LocalAppData% is not defined")
+		}
+	case "darwin", "ios":
+		home := e.Get("HOME")
+		if home == "" {
+			return "", errors.New("$HOME is not defined")
+		}
+		dir = filepath.Join(home, "Library", "Caches")
+	case "plan9":
+		home := e.Get("home")
+		if home == "" {
+			return "", errors.New("$home is not defined")
+		}
+		dir = filepath.Join(home, "lib", "cache")
+	default:
+		dir = e.Get("XDG_CACHE_HOME")
+		if dir == "" || !filepath.IsAbs(dir) {
+			home := e.Get("HOME")
+			if home == "" {
+				return "", errors.New("neither $XDG_CACHE_HOME nor $HOME are defined")
+			}
+			dir = filepath.Join(home, ".cache")
+		}
+	}
+	return filepath.Join(dir, "gofast"), nil
 }
