@@ -27,16 +27,25 @@ func TestLeanDependencies(t *testing.T) {
 	}
 }
 
-func TestRoute(t *testing.T) {
+// fakeInstall lays out a launcher with gofast-core beside it, and a go
+// tool in a directory of its own, as scripts with distinct bytes (a copy
+// of gofast is never taken for go).
+func fakeInstall(t *testing.T) (self, core, realGo string) {
+	t.Helper()
 	dir := t.TempDir()
-	self := filepath.Join(dir, "gofast")
-	core := filepath.Join(dir, "gofast-core")
-	goDir := t.TempDir()
-	realGo := filepath.Join(goDir, "go")
+	self, core = filepath.Join(dir, "gofast"), filepath.Join(dir, "gofast-core")
+	realGo = filepath.Join(t.TempDir(), "go")
 	for _, p := range []string{self, core, realGo} {
-		os.WriteFile(p, []byte("#!/bin/sh\necho "+filepath.Base(p)+"\n"), 0o755)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\necho "+filepath.Base(p)+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	env := environ.Environ{"PATH=" + goDir}
+	return self, core, realGo
+}
+
+func TestRoute(t *testing.T) {
+	self, core, realGo := fakeInstall(t)
+	env := environ.Environ{"PATH=" + filepath.Dir(realGo)}
 	for _, tc := range []struct {
 		args []string
 		env  environ.Environ
@@ -78,20 +87,12 @@ func TestRoute(t *testing.T) {
 // gone, it goes to the engine. go mod download always does (its warm-up
 // also extracts).
 func TestRouteWarm(t *testing.T) {
-	dir := t.TempDir()
-	self := filepath.Join(dir, "gofast")
-	core := filepath.Join(dir, "gofast-core")
-	goDir := t.TempDir()
-	realGo := filepath.Join(goDir, "go")
-	for _, p := range []string{self, core, realGo} {
-		// Distinct bytes: a copy of gofast is never taken for go.
-		os.WriteFile(p, []byte("#!/bin/sh\necho "+filepath.Base(p)+"\n"), 0o755)
-	}
+	self, core, realGo := fakeInstall(t)
 	mod := t.TempDir()
 	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/m\n\ngo 1.21\n"), 0o666)
 	cached := filepath.Join(t.TempDir(), "v1.0.0.zip")
 	os.WriteFile(cached, nil, 0o444)
-	env := environ.Environ{"PATH=" + goDir, "HOME=" + t.TempDir(), "XDG_CACHE_HOME=" + t.TempDir(), "GOFAST_GO=" + realGo}
+	env := environ.Environ{"PATH=" + filepath.Dir(realGo), "HOME=" + t.TempDir(), "XDG_CACHE_HOME=" + t.TempDir(), "GOFAST_GO=" + realGo}
 
 	build := []string{"-C", mod, "build", "./..."}
 	if target, _, _, _ := route(env, self, build); target != core {
