@@ -3,8 +3,11 @@ package mirrors
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
 )
@@ -45,5 +48,38 @@ func TestProbeSendsNetrcCredentials(t *testing.T) {
 				t.Fatalf("status %d, reason %q; want 401 and %q", m.Status, m.Err, tc.why)
 			}
 		})
+	}
+}
+
+// TestNewNetrcEntryOutdatesRanking: a ranking made while the netrc file
+// had no entry for a mirror behind a login is not reused once it has one.
+func TestNewNetrcEntryOutdatesRanking(t *testing.T) {
+	t.Parallel()
+	tree := testTree()
+	srv := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: proxytest.RequireLogin("alice", "s3cret")})
+	home := t.TempDir()
+	opts := testOptions(t, testSettings(t, srv.URL, ""), "HOME="+home)
+	opts.Client = srv.Client()
+	opts.TTL = time.Hour
+	r, err := Select(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FromCache || r.Mirrors[0].OK {
+		t.Fatalf("without credentials: from cache %v, OK %v", r.FromCache, r.Mirrors[0].OK)
+	}
+	if r, err = Select(context.Background(), opts); err != nil || !r.FromCache {
+		t.Fatalf("unchanged credentials: the ranking was not reused (%v)", err)
+	}
+	machine := strings.TrimPrefix(srv.URL, "https://")
+	if err := os.WriteFile(filepath.Join(home, ".netrc"), []byte("machine "+machine+" login alice password s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err = Select(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FromCache || !r.Mirrors[0].OK {
+		t.Fatalf("after adding a netrc entry: from cache %v, OK %v (%s)", r.FromCache, r.Mirrors[0].OK, r.Mirrors[0].Err)
 	}
 }

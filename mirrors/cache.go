@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/mod/module"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/redact"
 )
@@ -89,6 +90,23 @@ func (p *plan) key(s *goenv.Settings, mod module.Version) string {
 		"gosumdb " + s.GOSUMDB,
 		"probe " + mod.String(),
 	}, "\n")
+}
+
+// credentialsKey tells rankings made with different credentials apart, so
+// that a netrc entry added for a mirror that refused the probe counts at
+// once rather than after the TTL: GOAUTH and the netrc file's size and
+// time (never its contents).
+func credentialsKey(opts Options) string {
+	goauthValue := ""
+	if opts.Settings != nil {
+		goauthValue = opts.Settings.GOAUTH
+	}
+	netrc := goauth.NetrcPath(opts.Env)
+	stat := "absent"
+	if fi, err := os.Stat(netrc); err == nil {
+		stat = fmt.Sprintf("%d %d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	return fmt.Sprintf("auth %q %s %s", goauthValue, netrc, stat)
 }
 
 // cachePath is the file remembering the race for key. The name is a hash:

@@ -214,7 +214,9 @@ func classify(resp *http.Response, mod module.Version) string {
 			return fmt.Sprintf("answered %d with a long body, not a module proxy's one-line reason", resp.StatusCode)
 		}
 		return ""
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusProxyAuthRequired:
+	case http.StatusProxyAuthRequired:
+		return fmt.Sprintf("answered %s: the HTTP proxy wants credentials; put them in the proxy URL (HTTPS_PROXY=http://user:password@host:port)", resp.Status)
+	case http.StatusUnauthorized, http.StatusForbidden:
 		if resp.Request != nil && resp.Request.Header.Get("Authorization") != "" {
 			return fmt.Sprintf("answered %s to the credentials sent (netrc or the URL's user:password): check them", resp.Status)
 		}

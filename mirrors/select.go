@@ -64,7 +64,7 @@ func Select(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	useCache := opts.CacheDir != "" && ttl > 0
-	key := p.key(opts.Settings, mod)
+	key := p.key(opts.Settings, mod) + "\n" + credentialsKey(opts)
 	path := cachePath(opts.CacheDir, key)
 	if useCache && !opts.Fresh {
 		if rec, ok := loadRecord(path, key, opts.now(), ttl); ok {
