@@ -17,8 +17,7 @@
 //
 // The "git dir" and custom-command methods are not run: running a user's
 // credential helper (which may prompt) is left to go, which runs it again
-// anyway. Credentials.Partial says when GOAUTH names such a method, so that
-// callers know a mirror refusing gofast may still let go in.
+// anyway; a mirror that refuses gofast may therefore still let go in.
 package goauth
 
 import (
@@ -38,12 +37,6 @@ import (
 // The zero value and nil send nothing.
 type Credentials struct {
 	byPrefix map[string]string // "host[:port][/path]" → Authorization value
-	// Partial is set when GOAUTH names methods gofast does not run (git,
-	// custom commands): go may hold credentials gofast does not.
-	Partial bool
-	// NetrcPath is the netrc file read, "" when GOAUTH does not use netrc
-	// or no home directory is known.
-	NetrcPath string
 }
 
 // Machine is one usable netrc entry, without its secret.
@@ -78,8 +71,7 @@ func Load(goauth string, env environ.Environ) (*Credentials, error) {
 			}
 			return c, nil
 		case "netrc":
-			c.NetrcPath = NetrcPath(env)
-			lines, err := readNetrc(c.NetrcPath)
+			lines, err := readNetrc(NetrcPath(env))
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -88,7 +80,7 @@ func Load(goauth string, env environ.Environ) (*Credentials, error) {
 				c.byPrefix[trimPrefix(lines[j].machine)] = basicAuth(lines[j].login, lines[j].password)
 			}
 		default:
-			c.Partial = true
+			// git and custom commands: left to go (see the package doc).
 		}
 	}
 	return c, errors.Join(errs...)

@@ -108,9 +108,6 @@ machine scoped.example/team login tess password pt
 			t.Errorf("For(%s) = %v", tc.url, c.For(tc.url))
 		}
 	}
-	if c.Partial {
-		t.Error("netrc alone is not partial")
-	}
 }
 
 func TestApplyKeepsExistingAuthorization(t *testing.T) {
@@ -143,12 +140,12 @@ func TestLoadMethods(t *testing.T) {
 		t.Error("empty method: want an error")
 	}
 	c, err := Load("git /src/repo; netrc", env)
-	if err != nil || !c.Has() || !c.Partial {
-		t.Errorf("git;netrc: err=%v has=%v partial=%v", err, c.Has(), c.Partial)
+	if err != nil || !c.Has() {
+		t.Errorf("git;netrc: err=%v has=%v", err, c.Has())
 	}
 	c, err = Load("my-helper --flag", env)
-	if err != nil || c.Has() || !c.Partial || c.NetrcPath != "" {
-		t.Errorf("custom command alone: err=%v has=%v partial=%v netrc=%q", err, c.Has(), c.Partial, c.NetrcPath)
+	if err != nil || c.Has() {
+		t.Errorf("custom command alone: err=%v has=%v", err, c.Has())
 	}
 }
 
@@ -164,8 +161,8 @@ func TestMissingAndUnreadableNetrc(t *testing.T) {
 	if _, err := Load("", environ.Environ{"NETRC=" + dir}); err == nil {
 		t.Fatal("a directory as netrc: want a read error")
 	}
-	if c, err := Load("", nil); err != nil || c.Has() || c.NetrcPath != "" {
-		t.Fatalf("no home: err=%v has=%v path=%q", err, c.Has(), c.NetrcPath)
+	if c, err := Load("", nil); err != nil || c.Has() || NetrcPath(nil) != "" {
+		t.Fatalf("no home: err=%v has=%v path=%q", err, c.Has(), NetrcPath(nil))
 	}
 }
 
