@@ -135,16 +135,28 @@ func probeOne(ctx context.Context, client *http.Client, auth *goauth.Credentials
 		return m
 	}
 	tr := newLayerTrace()
-	resp, err := get(tr.with(ctx), client, auth, infoURL)
-	if err != nil {
-		m.Err = describeFailure(ctx, err, tr, deadline)
-	} else {
+	judge := func(resp *http.Response, ttfb time.Duration) {
 		m.Status = resp.StatusCode
-		m.TTFB = tr.ttfb()
+		m.TTFB = ttfb
 		m.Err = classify(resp, mod)
 		m.OK = m.Err == ""
 		m.Found = m.OK && resp.StatusCode == http.StatusOK
 		resp.Body.Close()
+	}
+	resp, err := get(tr.with(ctx), client, auth, infoURL)
+	if err != nil {
+		m.Err = describeFailure(ctx, err, tr, deadline)
+	} else {
+		judge(resp, tr.ttfb())
+	}
+	if m.Status == http.StatusTooManyRequests || m.Status >= 500 && m.Status != http.StatusNotImplemented {
+		// One 5xx or 429 is often a passing hiccup of a working mirror:
+		// ask once more within the race's deadline, and count both round
+		// trips in its time to first byte.
+		again := newLayerTrace()
+		if resp, err := get(again.with(ctx), client, auth, infoURL); err == nil {
+			judge(resp, m.TTFB+again.ttfb())
+		}
 	}
 	wg.Wait()
 	m.SumDB = sumOK

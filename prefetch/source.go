@@ -229,16 +229,30 @@ func (s *source) demote(e mirrors.Entry, err error) {
 
 // fromMirror fetches from one mirror, re-requesting after a broken body.
 func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, consume consumer) (n int64, retries int, err error) {
-	for attempt := 0; ; attempt++ {
+	bodyAgain, rounds := 0, 0
+	for {
 		var r int
 		n, r, err = s.once(ctx, e, rel, consume)
 		retries += r
+		if err == nil || ctx.Err() != nil {
+			return n, retries, err
+		}
 		var re *readError
-		if err == nil || !errors.As(err, &re) || errors.Is(err, ErrStalled) || attempt >= bodyRetries || ctx.Err() != nil {
+		var wait time.Duration
+		switch {
+		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && bodyAgain < bodyRetries:
+			wait = backoff(retryWaitMin, retryWaitMax, bodyAgain, nil)
+			bodyAgain++
+		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL):
+			// Give the client's retries another round, after a longer
+			// wait: the mirror works, and go would fail on this file.
+			wait = backoff(retryWaitMax/2, retryWaitMax, 0, nil)
+			rounds++
+		default:
 			return n, retries, err
 		}
 		retries++
-		t := time.NewTimer(backoff(retryWaitMin, retryWaitMax, attempt, nil))
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -246,6 +260,34 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, co
 		case <-t.C:
 		}
 	}
+}
+
+// healthyRounds is how many more rounds of the client's retries a file
+// gets from a mirror that has served other files in this run, when a
+// transient failure (5xx, 429, a dropped connection) outlasted a round and
+// GOPROXY names no mirror to fall back to on errors. A mirror that works
+// but fails a share of its requests then still fills the cache, where go,
+// which never retries, would fail on the file; a mirror that serves
+// nothing gets no extra rounds, so it is left as fast as before.
+const healthyRounds = 2
+
+// transient reports whether a failure may pass on a later attempt: a 5xx
+// (but 501) or 429 answer, or a network error that is neither a stall nor
+// a certificate or policy refusal.
+func transient(err error) bool {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status == http.StatusTooManyRequests || he.Status >= 500 && he.Status != http.StatusNotImplemented
+	}
+	var ne *netError
+	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && retryableNetError(ne.err)
+}
+
+// serving reports whether the mirror has delivered a file in this run.
+func (s *source) serving(u string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.used[u] > 0
 }
 
 // attemptKey carries an attempt's state to the HTTP client's hooks.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,5 +66,66 @@ func TestRefusalsDoNotTakeMirrorOut(t *testing.T) {
 	}
 	if len(failing.Requests()) != before {
 		t.Fatal("a mirror taken out was still asked")
+	}
+}
+
+// failFirst answers the first n requests for the path ending in suffix
+// with status, and serves normally afterwards.
+func failFirst(suffix string, n int, status int) func(*http.Request) proxytest.Fault {
+	var mu sync.Mutex
+	seen := 0
+	return func(r *http.Request) proxytest.Fault {
+		if !strings.HasSuffix(r.URL.Path, suffix) {
+			return proxytest.Fault{}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if seen++; seen <= n {
+			return proxytest.Fault{Kind: proxytest.Status, Status: status, Body: []byte("injected")}
+		}
+		return proxytest.Fault{}
+	}
+}
+
+// TestFlakyButServingMirror: a file whose failures outlast the client's
+// retries gets more rounds from a mirror that serves other files, when
+// GOPROXY has no mirror to fall back to on errors; with '|' the next
+// mirror is asked instead.
+func TestFlakyButServingMirror(t *testing.T) {
+	tree := proxytest.MustBuild(testMods...)
+	zip := "/example.com/dep/@v/v1.0.0.zip"
+	attempts := retryMax + 1
+
+	flaky := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: failFirst(zip, attempts+1, 503)})
+	rep, _ := run(t, tree, flaky.URL, nil)
+	if err := rep.Err(); err != nil {
+		t.Fatalf("a mirror failing one file %d times in a row: %v", attempts+1, err)
+	}
+	if n := flaky.Count(".zip"); n < attempts+2 {
+		t.Errorf("%d zip requests, want the failing zip asked again after its first round", n)
+	}
+
+	flaky = proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: failFirst(zip, attempts, 503)})
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	rep, _ = run(t, tree, flaky.URL+"|"+good.URL, nil)
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := byPath(rep)["example.com/dep@v1.0.0"].Mirror; got != good.URL {
+		t.Errorf("with '|', the file came from %s, want the next mirror %s", got, good.URL)
+	}
+
+	// A mirror that fails every request gets no extra rounds.
+	broken := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(*http.Request) proxytest.Fault {
+		return proxytest.Fault{Kind: proxytest.Status, Status: 500}
+	}})
+	rep, _ = run(t, tree, broken.URL, nil)
+	if rep.Err() == nil {
+		t.Fatal("a broken mirror: no failure")
+	}
+	for _, p := range broken.Requests() {
+		if n := broken.Count(p); n > attempts {
+			t.Fatalf("%s asked %d times of a mirror that serves nothing, want at most %d", p, n, attempts)
+		}
 	}
 }
