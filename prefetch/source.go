@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -51,6 +52,7 @@ type source struct {
 	failures map[string]int
 	lastFail map[string]string // the latest failure's reason, redacted
 	used     map[string]int
+	served   map[string]bool // mirror URL + " " + ext: has served such a file
 }
 
 // fetchResult says where a file came from and what it cost.
@@ -114,7 +116,7 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 		res.Bytes += n
 		res.Retries += retries
 		if err == nil {
-			s.succeeded(e.URL)
+			s.succeeded(e.URL, ext)
 			res.Mirror = e.URL
 			return res, nil
 		}
@@ -198,11 +200,15 @@ func (s *source) skipped(u string) error {
 	return fmt.Errorf("skipped after %d failures in a row", brokenAfter)
 }
 
-func (s *source) succeeded(u string) {
+func (s *source) succeeded(u, ext string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures[u] = 0
 	s.used[u]++
+	if s.served == nil {
+		s.served = map[string]bool{}
+	}
+	s.served[u+" "+ext] = true
 }
 
 // failed counts a failure and tells the caller's mirror ranking about it,
@@ -243,7 +249,7 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, co
 		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && bodyAgain < bodyRetries:
 			wait = backoff(retryWaitMin, retryWaitMax, bodyAgain, nil)
 			bodyAgain++
-		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL):
+		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL, strings.TrimPrefix(path.Ext(rel), ".")):
 			// Give the client's retries another round, after a longer
 			// wait: the mirror works, and go would fail on this file.
 			wait = backoff(retryWaitMax/2, retryWaitMax, 0, nil)
@@ -263,12 +269,14 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, co
 }
 
 // healthyRounds is how many more rounds of the client's retries a file
-// gets from a mirror that has served other files in this run, when a
+// gets from a mirror that has served other files of its kind (zip, mod,
+// info) in this run, when a
 // transient failure (5xx, 429, a dropped connection) outlasted a round and
 // GOPROXY names no mirror to fall back to on errors. A mirror that works
 // but fails a share of its requests then still fills the cache, where go,
-// which never retries, would fail on the file; a mirror that serves
-// nothing gets no extra rounds, so it is left as fast as before.
+// which never retries, would fail on the file; a mirror that serves no
+// such file (nothing at all, or say go.mod files but no zips) gets no
+// extra rounds, so it is left as fast as before.
 const healthyRounds = 2
 
 // transient reports whether a failure may pass on a later attempt: a 5xx
@@ -283,11 +291,12 @@ func transient(err error) bool {
 	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && retryableNetError(ne.err)
 }
 
-// serving reports whether the mirror has delivered a file in this run.
-func (s *source) serving(u string) bool {
+// serving reports whether the mirror has delivered a file with extension
+// ext in this run.
+func (s *source) serving(u, ext string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.used[u] > 0
+	return s.served[u+" "+ext]
 }
 
 // attemptKey carries an attempt's state to the HTTP client's hooks.
