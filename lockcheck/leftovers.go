@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/gofastdev/gofast/internal/modcache"
 )
 
 // checkLeftovers reports what crashed writers left behind, and with Fix
@@ -167,17 +169,10 @@ func (sc *scanner) fixVersion(ctx context.Context, v *version) (fixed map[string
 	return fixed, false, nil
 }
 
-// removeAll removes a directory tree written by the go command, which makes
-// extracted directories read-only: like modfetch.RemoveAll, it first makes
-// every directory writable.
+// removeAll removes a directory tree written by the go command, read-only
+// directories included (modcache.RemoveAll), naming it in the error.
 func removeAll(dir string) error {
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			os.Chmod(path, 0o777)
-		}
-		return nil
-	})
-	if err := os.RemoveAll(dir); err != nil {
+	if err := modcache.RemoveAll(dir); err != nil {
 		return fmt.Errorf("removing %s: %w", dir, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/environ"
@@ -50,10 +51,10 @@ func TestNetrcCredentials(t *testing.T) {
 // plain http, as go never sends them there.
 func TestNetrcNeverOverHTTP(t *testing.T) {
 	tree := proxytest.MustBuild(testMods...)
-	var sawAuth bool
+	var sawAuth atomic.Bool
 	mirror := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
 		if r.Header.Get("Authorization") != "" {
-			sawAuth = true
+			sawAuth.Store(true)
 		}
 		return proxytest.Fault{}
 	}})
@@ -65,7 +66,7 @@ func TestNetrcNeverOverHTTP(t *testing.T) {
 	if err := rep.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if sawAuth {
+	if sawAuth.Load() {
 		t.Fatal("netrc credentials were sent over plain http")
 	}
 }

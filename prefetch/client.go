@@ -122,13 +122,13 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		}
 		return true, nil
 	}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return true, nil
-	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
-		return true, nil
-	}
-	return false, nil
+	return retryableStatus(resp.StatusCode), nil
+}
+
+// retryableStatus reports whether an answer may be different next time:
+// 429 and 5xx, but 501 (the mirror does not do what was asked).
+func retryableStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code >= 500 && code != http.StatusNotImplemented
 }
 
 // retryableNetError reports whether a transport error may go away on a new

@@ -2,12 +2,11 @@ package prefetch
 
 import (
 	"context"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/internal/proxytest"
 	"golang.org/x/mod/module"
@@ -49,17 +48,8 @@ func fixedSet(tree *proxytest.Tree, mods []proxytest.Module) func(context.Contex
 func newCache(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	t.Cleanup(func() { makeWritable(dir) })
+	t.Cleanup(func() { modcache.RemoveAll(dir) })
 	return dir
-}
-
-func makeWritable(dir string) {
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			os.Chmod(p, 0o777)
-		}
-		return nil
-	})
 }
 
 // settings are go settings for a test: the cache, GOPROXY, and no

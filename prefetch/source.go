@@ -285,7 +285,7 @@ const healthyRounds = 2
 func transient(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
-		return he.Status == http.StatusTooManyRequests || he.Status >= 500 && he.Status != http.StatusNotImplemented
+		return retryableStatus(he.Status)
 	}
 	var ne *netError
 	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && retryableNetError(ne.err)

@@ -19,6 +19,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/proxytest"
 	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/module"
@@ -92,18 +93,8 @@ func (w *world) scratch(name string) string {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.t.Cleanup(func() { makeWritable(d) })
+	w.t.Cleanup(func() { modcache.RemoveAll(d) })
 	return d
-}
-
-// makeWritable undoes go's read-only extraction so TempDir can be removed.
-func makeWritable(dir string) {
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			os.Chmod(p, 0o777)
-		}
-		return nil
-	})
 }
 
 // env is the environment of one run whose scratch directory is run: its

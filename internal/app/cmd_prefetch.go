@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
@@ -124,13 +125,16 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 		s.logf("ignoring %v; using %v", err, mirrors.DefaultTTL)
 		env = env.Without("GOFAST_TTL")
 	}
+	// The netrc file is read once, for the mirror race and the downloads.
+	auth, _ := goauth.Load(st.GOAUTH, s.env)
 	return prefetch.Options{
 		Dir:      dir,
 		Settings: st,
 		Env:      s.env,
+		Auth:     auth,
 		Jobs:     s.jobs(),
 		Chain: func(ctx context.Context) (mirrors.List, error) {
-			return s.chain(ctx, st, env, cacheDir)
+			return s.chain(ctx, st, env, cacheDir, auth)
 		},
 		OnMirrorFailure: func(url, reason string) {
 			mirrors.Demote(cacheDir, url, reason)
@@ -143,8 +147,8 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 
 // chain returns the GOPROXY chain from mirrors.Select, saying in one line
 // why it fell back to the user's GOPROXY when no mirror worked.
-func (s *session) chain(ctx context.Context, st *goenv.Settings, env goenv.Environ, cacheDir string) (mirrors.List, error) {
-	res, err := mirrors.Select(ctx, mirrors.Options{Settings: st, Env: env, CacheDir: cacheDir, OnlyIfUseful: true})
+func (s *session) chain(ctx context.Context, st *goenv.Settings, env goenv.Environ, cacheDir string, auth *goauth.Credentials) (mirrors.List, error) {
+	res, err := mirrors.Select(ctx, mirrors.Options{Settings: st, Env: env, CacheDir: cacheDir, Auth: auth, OnlyIfUseful: true})
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/proxytest"
 	"github.com/gofastdev/gofast/wrap"
 )
@@ -59,14 +60,7 @@ func newE2E(t *testing.T) *e2e {
 func (w *e2e) cache(name string) string {
 	c := filepath.Join(w.base, name)
 	os.MkdirAll(c, 0o777)
-	w.t.Cleanup(func() {
-		filepath.WalkDir(c, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				os.Chmod(p, 0o777)
-			}
-			return nil
-		})
-	})
+	w.t.Cleanup(func() { modcache.RemoveAll(c) })
 	return c
 }
 

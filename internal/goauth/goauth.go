@@ -144,21 +144,9 @@ func (c *Credentials) Apply(req *http.Request) bool {
 	return false
 }
 
-// For reports whether credentials would be sent to rawURL.
-func (c *Credentials) For(rawURL string) bool {
-	if !c.Has() || !strings.HasPrefix(rawURL, "https://") {
-		return false
-	}
-	_, ok := c.lookup(strings.TrimPrefix(rawURL, "https://"))
-	return ok
-}
-
 // lookup tries prefix and each shorter prefix at a '/' boundary.
 func (c *Credentials) lookup(prefix string) (string, bool) {
 	prefix = strings.TrimSuffix(prefix, "/")
-	if at := strings.IndexByte(prefix, '@'); at >= 0 && at < strings.IndexByte(prefix+"/", '/') {
-		prefix = prefix[at+1:] // userinfo is not part of the key
-	}
 	for {
 		if v, ok := c.byPrefix[prefix]; ok {
 			return v, true

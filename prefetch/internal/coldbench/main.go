@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/proxytest"
 )
 
@@ -83,7 +84,7 @@ func run(tools map[string]string, corpus, proxyDir string, latency time.Duration
 	// Everything is removed at the end only: on file systems without a
 	// journal, ext4 skips recently freed inodes when it allocates new
 	// ones, so a removal between runs would slow down the run after it.
-	defer func() { chmodAll(tmp); os.RemoveAll(tmp) }()
+	defer modcache.RemoveAll(tmp)
 	times := map[string][]float64{}
 	for round := range max(rounds, 1) {
 		sets := map[string][]string{}
@@ -198,15 +199,6 @@ func copyDir(src, dst string) error {
 			return err
 		}
 		return os.WriteFile(target, data, 0o666)
-	})
-}
-
-func chmodAll(dir string) {
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			os.Chmod(p, 0o777)
-		}
-		return nil
 	})
 }
 
