@@ -65,10 +65,10 @@ func newEngine(opts Options) (*engine, error) {
 		opts.Jobs = DefaultJobs
 	}
 	if opts.IdleTimeout <= 0 {
-		opts.IdleTimeout = 30 * time.Second
+		opts.IdleTimeout = DefaultIdleTimeout
 	}
 	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = 10 * time.Minute
+		opts.RequestTimeout = DefaultRequestTimeout
 	}
 	if opts.Compute == nil {
 		opts.Compute = modset.Compute
@@ -103,16 +103,7 @@ func newEngine(opts Options) (*engine, error) {
 		decided:   make(chan struct{}),
 		netSlots:  make(chan struct{}, opts.Jobs),
 		infoSlots: make(chan struct{}, infoJobs(opts.Jobs)),
-		src: &source{
-			chainFn:   chain,
-			http:      newRetryClient(hc, &attemptHooks{}),
-			auth:      auth,
-			idle:      opts.IdleTimeout,
-			deadline:  opts.RequestTimeout,
-			onFailure: opts.OnMirrorFailure,
-			failures:  map[string]int{},
-			used:      map[string]int{},
-		},
+		src:       newSource(chain, hc, auth, opts.IdleTimeout, opts.RequestTimeout, opts.OnMirrorFailure),
 	}
 	return e, nil
 }

@@ -35,7 +35,9 @@ var errStagingLost = errors.New("the download's temporary file was removed by a 
 // and which mirror (credentials redacted) gave the failing answer.
 type ModuleError struct {
 	Module module.Version
-	// File is "mod", "info" or "zip".
+	// File is "mod", "info" or "zip"; for the loopback proxy's requests
+	// also "list", "latest", or "sumdb" and "supported" for the checksum
+	// database (whose Module.Path then names the database and request).
 	File string
 	// Mirror is the redacted URL of the mirror that failed, "" when no
 	// mirror was involved.
@@ -45,8 +47,17 @@ type ModuleError struct {
 
 func (e *ModuleError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s@%s", e.Module.Path, e.Module.Version)
-	if e.File != "" {
+	b.WriteString(e.Module.Path)
+	if e.Module.Version != "" {
+		b.WriteString("@" + e.Module.Version)
+	}
+	switch e.File {
+	case "", "sumdb", "supported":
+	case "list":
+		b.WriteString("/@v/list")
+	case "latest":
+		b.WriteString("/@latest")
+	default:
 		fmt.Fprintf(&b, " .%s", e.File)
 	}
 	if e.Mirror != "" {

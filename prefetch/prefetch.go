@@ -26,6 +26,14 @@ import (
 // limits module downloads, not the CPU count go uses.
 const DefaultJobs = 64
 
+// DefaultIdleTimeout is how long a request may wait for headers or for the
+// next body bytes before the mirror counts as stalled.
+const DefaultIdleTimeout = 30 * time.Second
+
+// DefaultRequestTimeout bounds one file's request from one mirror, retries
+// included.
+const DefaultRequestTimeout = 10 * time.Minute
+
 // Options configure Run. Settings is required; every other zero value is
 // documented as a usable default.
 type Options struct {

@@ -55,6 +55,20 @@ type source struct {
 	served   map[string]bool // mirror URL + " " + ext: has served such a file
 }
 
+// newSource returns a source walking chain's answer over hc.
+func newSource(chain func(context.Context) (mirrors.List, error), hc *http.Client, auth *goauth.Credentials, idle, deadline time.Duration, onFailure func(url, reason string)) *source {
+	return &source{
+		chainFn:   chain,
+		http:      newRetryClient(hc, &attemptHooks{}),
+		auth:      auth,
+		idle:      idle,
+		deadline:  deadline,
+		onFailure: onFailure,
+		failures:  map[string]int{},
+		used:      map[string]int{},
+	}
+}
+
 // fetchResult says where a file came from and what it cost.
 type fetchResult struct {
 	Mirror  string
@@ -83,15 +97,34 @@ func (s *source) List(ctx context.Context) (mirrors.List, error) {
 // and off end the walk with ErrLeftToGo. exclude names a mirror known to
 // lie about this file.
 func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude string, consume consumer) (fetchResult, error) {
-	var res fetchResult
 	list, err := s.List(ctx)
 	if err != nil {
-		return res, &ModuleError{Module: m, File: ext, Err: err}
+		return fetchResult{}, &ModuleError{Module: m, File: ext, Err: err}
 	}
 	rel, err := relPath(m, ext)
 	if err != nil {
-		return res, &ModuleError{Module: m, File: ext, Err: err}
+		return fetchResult{}, &ModuleError{Module: m, File: ext, Err: err}
 	}
+	return s.fetchFrom(ctx, list, fileReq{mod: m, ext: ext, rel: rel, exclude: exclude, consume: consume})
+}
+
+// fileReq is one file to get from a chain: rel is its path below each
+// proxy's base URL; mod and ext name it in errors and in the per-mirror
+// accounting; exclude names a mirror known to lie about it; spool, when
+// set, lets a body that broke off be resumed with a Range request.
+type fileReq struct {
+	mod     module.Version
+	ext     string
+	rel     string
+	exclude string
+	consume consumer
+	spool   *spool
+}
+
+// fetchFrom walks list for one file, as fetch describes.
+func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (fetchResult, error) {
+	var res fetchResult
+	m, ext, exclude := f.mod, f.ext, f.exclude
 	var lastErr error
 	excluded := false
 	for _, e := range list {
@@ -112,7 +145,7 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 			}
 			return res, lastErr
 		}
-		n, retries, err := s.fromMirror(ctx, e, rel, consume)
+		n, retries, err := s.fromMirror(ctx, e, f)
 		res.Bytes += n
 		res.Retries += retries
 		if err == nil {
@@ -233,19 +266,33 @@ func (s *source) demote(e mirrors.Entry, err error) {
 	}
 }
 
-// fromMirror fetches from one mirror, re-requesting after a broken body.
-func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, consume consumer) (n int64, retries int, err error) {
-	bodyAgain, rounds := 0, 0
+// fromMirror fetches from one mirror, re-requesting after a broken body
+// (from where it broke off, when the request has a spool and the mirror
+// answers Range requests; a body that brought bytes before it broke does
+// not use up a retry then).
+func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n int64, retries int, err error) {
+	rel, consume := f.rel, f.consume
+	if f.spool != nil {
+		f.spool.restart()
+	}
+	bodyAgain, rounds, resumes := 0, 0, 0
 	for {
 		var r int
-		n, r, err = s.once(ctx, e, rel, consume)
+		from := f.spool.offset()
+		var got int64
+		got, r, err = s.once(ctx, e, rel, consume, f.spool)
+		n += got
 		retries += r
 		if err == nil || ctx.Err() != nil {
 			return n, retries, err
 		}
 		var re *readError
 		var wait time.Duration
+		resumed := f.spool != nil && f.spool.offset() > from
 		switch {
+		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && resumed && resumes < maxResumes:
+			wait = retryWaitMin
+			resumes++
 		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && bodyAgain < bodyRetries:
 			wait = backoff(retryWaitMin, retryWaitMax, bodyAgain, nil)
 			bodyAgain++
@@ -267,6 +314,11 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, co
 		}
 	}
 }
+
+// maxResumes bounds the Range requests that continue one file from one
+// mirror, so that a mirror breaking every body after a few bytes cannot
+// keep a download going for ever.
+const maxResumes = 16
 
 // healthyRounds is how many more rounds of the client's retries a file
 // gets from a mirror that has served other files of its kind (zip, mod,
@@ -336,8 +388,9 @@ func (attemptHooks) response(_ retryablehttp.Logger, resp *http.Response) {
 // body. Waiting longer than the idle timeout for headers or for the next
 // body bytes cancels the request with ErrStalled; the whole request is
 // bounded by the deadline.
-func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume consumer) (int64, int, error) {
+func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume consumer, sp *spool) (int64, int, error) {
 	if e.IsFile() {
+		sp.restart()
 		return s.fromFile(ctx, e, rel, consume)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -357,6 +410,10 @@ func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume 
 		return 0, 0, &netError{err: err}
 	}
 	s.auth.Apply(req.Request)
+	from := sp.offset()
+	if from > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", from))
+	}
 	resp, err := s.http.Do(req)
 	retries := int(st.retries.Load())
 	if err != nil {
@@ -367,7 +424,16 @@ func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume 
 	}
 	defer resp.Body.Close()
 	st.kick()
-	if resp.StatusCode != http.StatusOK {
+	switch {
+	case from > 0 && resp.StatusCode == http.StatusPartialContent && contentRangeFrom(resp.Header.Get("Content-Range")) == from:
+		// The mirror continues where the last body broke off.
+	case resp.StatusCode == http.StatusOK:
+		sp.restart() // the whole file again
+	default:
+		if from > 0 && resp.StatusCode == http.StatusPartialContent {
+			sp.restart()
+			return 0, retries, &readError{err: &netError{err: errors.New("mirror answered a Range request with other bytes")}}
+		}
 		detail, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		return 0, retries, &HTTPError{URL: redact.URL(u), Status: resp.StatusCode, Detail: firstLine(string(detail))}
 	}

@@ -1,0 +1,294 @@
+package prefetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofastdev/gofast/internal/goauth"
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/mirrors"
+	"golang.org/x/mod/module"
+)
+
+// Fetcher gets single files from the GOPROXY chain with the machinery the
+// prefetch uses for its own downloads: the chain walked as go walks it,
+// deadlines, stall detection, retries of 5xx/429 and broken connections,
+// resume of a broken body with a Range request, credentials as go sends
+// them, and mirrors taken out of the walk after repeated failures. The
+// loopback proxy serves the go command through one.
+type Fetcher struct {
+	src *source
+}
+
+// FetcherOptions configure NewFetcher. Settings is required; every other
+// zero value is a documented default.
+type FetcherOptions struct {
+	// Settings are go env's values (GOPROXY, GOAUTH). Required.
+	Settings *goenv.Settings
+	// Env is where HTTP proxy settings and the netrc file are found. Nil
+	// means none.
+	Env goenv.Environ
+	// Auth is what is sent to mirrors that want credentials. Nil means
+	// what go would send (GOAUTH, the netrc file through Env).
+	Auth *goauth.Credentials
+	// Chain returns the chain to fetch from, called on first use. Nil
+	// means mirrors.ParseList(Settings.GOPROXY).
+	Chain func(ctx context.Context) (mirrors.List, error)
+	// Client is the HTTP client. Nil means one built for Jobs streams.
+	Client *http.Client
+	// Jobs sizes the default client's connection pool; 0 means
+	// DefaultJobs.
+	Jobs int
+	// OnMirrorFailure is told of every mirror failure (URL, redacted
+	// reason). Nil ignores them.
+	OnMirrorFailure func(url, reason string)
+	// IdleTimeout and RequestTimeout are as in Options; zero means the
+	// same defaults.
+	IdleTimeout, RequestTimeout time.Duration
+}
+
+// NewFetcher returns a Fetcher.
+func NewFetcher(o FetcherOptions) (*Fetcher, error) {
+	if o.Settings == nil {
+		return nil, errors.New("prefetch: FetcherOptions.Settings is required")
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = DefaultJobs
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	chain := o.Chain
+	if chain == nil {
+		chain = func(context.Context) (mirrors.List, error) { return mirrors.ParseList(o.Settings.GOPROXY) }
+	}
+	hc := o.Client
+	if hc == nil {
+		hc = newHTTPClient(o.Env, o.Jobs)
+	}
+	auth := o.Auth
+	if auth == nil {
+		auth, _ = goauth.Load(o.Settings.GOAUTH, o.Env)
+	}
+	return &Fetcher{src: newSource(chain, hc, auth, o.IdleTimeout, o.RequestTimeout, o.OnMirrorFailure)}, nil
+}
+
+// Chain returns the chain the Fetcher walks (raced on first use).
+func (f *Fetcher) Chain(ctx context.Context) (mirrors.List, error) { return f.src.List(ctx) }
+
+// File is what a mirror served: the bytes, in memory or in a temporary
+// file, and where they came from. Close releases the file.
+type File struct {
+	// Mirror is the URL of the mirror that served it.
+	Mirror string
+	// Size is the number of bytes.
+	Size int64
+	data []byte
+	file *os.File
+}
+
+// Reader returns the file's bytes from the start.
+func (f *File) Reader() io.Reader {
+	if f.file != nil {
+		return io.NewSectionReader(f.file, 0, f.Size)
+	}
+	return strings.NewReader(string(f.data))
+}
+
+// Bytes returns the bytes of a file kept in memory, nil for one on disk.
+func (f *File) Bytes() []byte { return f.data }
+
+// Close removes the temporary file, if any.
+func (f *File) Close() error {
+	if f.file == nil {
+		return nil
+	}
+	name := f.file.Name()
+	err := f.file.Close()
+	if rerr := os.Remove(name); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Request names one file for Get.
+type Request struct {
+	// Module and Kind name the file in errors and in the per-mirror
+	// accounting: Kind is "info", "mod", "zip", "list", "latest" or a
+	// checksum-database kind ("lookup", "tile", "supported").
+	Module module.Version
+	Kind   string
+	// Rel is the file's path below a proxy's base URL.
+	Rel string
+	// Limit is the largest answer accepted; 0 means 16 MB.
+	Limit int64
+	// SpoolDir, when set, keeps the answer in a temporary file there
+	// rather than in memory (zips), which also allows a broken body to be
+	// resumed with a Range request.
+	SpoolDir string
+	// Check, when set, is given the whole answer (for a spooled answer,
+	// its file) and rejects wrong bytes, which sends the walk to the next
+	// mirror whatever the separator, as prefetch does with wrong bytes.
+	Check func(data []byte, file string) error
+}
+
+// Get walks list (the chain, or a part of it) for one file as go walks
+// GOPROXY: a 404/410 moves to the next entry; another failure does so only
+// after '|'; an answer Check rejects always does. It ends at direct or off
+// with an error matching ErrLeftToGo, and otherwise returns the last
+// mirror's error; errors.Is(err, fs.ErrNotExist) tells "not found".
+func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File, error) {
+	if r.Limit <= 0 {
+		r.Limit = maxGoMod
+	}
+	out := &File{}
+	var sp *spool
+	if r.SpoolDir != "" {
+		tf, err := os.CreateTemp(r.SpoolDir, "fetch-*")
+		if err != nil {
+			return nil, err
+		}
+		out.file = tf
+		sp = &spool{f: tf}
+	}
+	consume := func(ctx context.Context, body io.Reader) error {
+		if sp == nil {
+			data, err := readLimited(body, r.Limit)
+			if err != nil {
+				return err
+			}
+			if r.Check != nil {
+				if err := r.Check(data, ""); err != nil {
+					return err
+				}
+			}
+			out.data = data
+			return nil
+		}
+		if err := sp.append(body, r.Limit); err != nil {
+			return err
+		}
+		if r.Check != nil {
+			return r.Check(nil, sp.f.Name())
+		}
+		return nil
+	}
+	res, err := f.src.fetchFrom(ctx, list, fileReq{mod: r.Module, ext: r.Kind, rel: r.Rel, consume: consume, spool: sp})
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	out.Mirror = res.Mirror
+	out.Size = int64(len(out.data))
+	if sp != nil {
+		out.Size = sp.n
+	}
+	return out, nil
+}
+
+// spool holds a body being received in a temporary file, so that a body
+// that broke off can be continued from where it stopped. The nil spool
+// holds nothing and cannot resume.
+type spool struct {
+	f *os.File
+	n int64
+}
+
+func (s *spool) offset() int64 {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// restart drops what the spool holds: the next body is the whole file.
+func (s *spool) restart() {
+	if s == nil || s.n == 0 {
+		return
+	}
+	s.n = 0
+	s.f.Truncate(0)
+}
+
+// append adds body to the spool, refusing more than limit bytes in all.
+// Bytes that arrived before a failure stay, for a resume.
+func (s *spool) append(body io.Reader, limit int64) error {
+	if _, err := s.f.Seek(s.n, io.SeekStart); err != nil {
+		return err
+	}
+	n, err := io.CopyBuffer(s.f, io.LimitReader(body, limit-s.n+1), make([]byte, 64<<10))
+	s.n += n
+	if err != nil {
+		return err
+	}
+	if s.n > limit {
+		return &BodyError{Reason: fmt.Sprintf("answer larger than %d bytes", limit), TooLarge: true}
+	}
+	return nil
+}
+
+// contentRangeFrom returns the first byte position of a Content-Range
+// header ("bytes 100-199/200"), or -1.
+func contentRangeFrom(v string) int64 {
+	rest, ok := strings.CutPrefix(v, "bytes ")
+	if !ok {
+		return -1
+	}
+	first, _, ok := strings.Cut(rest, "-")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.ParseInt(first, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// CheckAnswer rejects a mirror's answer that is not the file asked for, as
+// the prefetch does before it publishes anything: an HTML page, garbage, a
+// go.mod that does not parse, a zip that breaks the module zip rules, an
+// .info naming another version, a @v/list that is not a list. It checks the
+// form, not go.sum: a go command served the answer verifies its hashes
+// itself. data is the answer in memory, file its path when spooled; kind is
+// as in Request.
+func CheckAnswer(kind string, m module.Version, data []byte, file string) error {
+	switch kind {
+	case "mod":
+		return checkGoModSyntax(m, data)
+	case "zip":
+		return checkZipFile(m, file)
+	case "info", "latest":
+		if looksLikeHTML(data) {
+			return &BodyError{Reason: "answered an HTML page, not a JSON ." + kind}
+		}
+		if kind == "latest" {
+			var v struct{ Version string }
+			if err := json.Unmarshal(data, &v); err != nil || v.Version == "" || module.Check(m.Path, v.Version) != nil {
+				return &BodyError{Reason: "answered an invalid @latest"}
+			}
+			return nil
+		}
+		if _, err := modcache.CacheInfo(m, data); err != nil {
+			return &BodyError{Reason: "answered an invalid .info", Err: err}
+		}
+	case "list":
+		if looksLikeHTML(data) || bytes.IndexByte(data, 0) >= 0 {
+			return &BodyError{Reason: "answered something that is not a version list"}
+		}
+	}
+	return nil
+}
