@@ -1,0 +1,257 @@
+// Package modproxy is gofast's module proxy: an http.Handler that serves
+// the GOPROXY protocol (@v/list, @latest, .info, .mod, .zip) and the
+// checksum database (/sumdb/<name>/...) to the go command, from the module
+// cache where it holds a file and otherwise through gofast's mirror chain,
+// with its deadlines, retries, failover and resume (prefetch.Fetcher).
+//
+// While a fetching go command runs, gofast serves it on loopback (Listen)
+// and runs go with GOPROXY pointing there (GOPROXY), the user's direct or
+// off tail kept, so that every download go makes beyond what the prefetch
+// already put in the cache is as stall-proof as gofast's own.
+//
+// The proxy keeps go's decisions: it answers 404 exactly when the chain
+// says a file does not exist, so a ",direct" tail still falls through; any
+// other failure of the whole chain is a 502 whose one-line body names the
+// module, the mirror and the cause, which go prints; go verifies every
+// byte it is served against go.sum and the checksum database as it would
+// without gofast; and paths that GONOPROXY or GONOSUMDB cover are never
+// sent anywhere (go does not ask for them; the proxy refuses them if asked).
+package modproxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/gofastdev/gofast/prefetch"
+	"golang.org/x/mod/module"
+	modzip "golang.org/x/mod/zip"
+)
+
+// Handler serves the GOPROXY protocol and the checksum database over a
+// chain. Its paths are those below a GOPROXY base URL: strip any prefix
+// before it (Listen does).
+type Handler struct {
+	// Fetcher gets what the module cache does not hold. Required.
+	Fetcher *prefetch.Fetcher
+	// Settings are go env's values: GOMODCACHE (served from), GONOPROXY,
+	// GONOSUMDB and GOPRIVATE (refused), GOSUMDB (the database served).
+	// Required.
+	Settings *goenv.Settings
+	// SpoolDir holds zips while they arrive; "" means os.TempDir().
+	SpoolDir string
+	// Log, when set, is told one line for every request the chain could
+	// not answer (not-found answers excluded).
+	Log func(line string)
+
+	sumdb sumdbBase
+}
+
+// Size limits of the answers relayed, as go's own: a go.mod is at most
+// 16 MB, a zip at most 500 MB, an .info a small JSON object.
+const (
+	maxSmall = 16 << 20
+	maxInfo  = 1 << 20
+)
+
+// ServeHTTP answers one request from go.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	rel := strings.TrimPrefix(r.URL.Path, "/")
+	if name, rest, ok := strings.Cut(strings.TrimPrefix(rel, "sumdb/"), "/"); ok && strings.HasPrefix(rel, "sumdb/") {
+		h.serveSumDB(w, r, name, rest)
+		return
+	}
+	req, err := parseModuleRequest(rel)
+	if err != nil {
+		http.Error(w, "not found: "+err.Error(), http.StatusNotFound)
+		return
+	}
+	if h.Settings.NoProxy(req.Module.Path) {
+		// go fetches such paths directly and never asks a proxy; a
+		// request for one is not passed on to any mirror.
+		http.Error(w, "not found: "+req.Module.Path+" matches GONOPROXY/GOPRIVATE and is not sent to a mirror", http.StatusNotFound)
+		return
+	}
+	if h.serveCached(w, r, req) {
+		return
+	}
+	h.serveFetched(w, r, req)
+}
+
+// parseModuleRequest reads a GOPROXY protocol path.
+func parseModuleRequest(rel string) (prefetch.Request, error) {
+	var req prefetch.Request
+	req.Rel = rel
+	escPath, file, ok := strings.Cut(rel, "/@v/")
+	if !ok {
+		p, found := strings.CutSuffix(rel, "/@latest")
+		if !found {
+			return req, fmt.Errorf("%s is not a module proxy path", rel)
+		}
+		escPath, req.Kind = p, "latest"
+	}
+	path, err := module.UnescapePath(escPath)
+	if err != nil {
+		return req, err
+	}
+	req.Module.Path = path
+	if req.Kind == "latest" {
+		return req, nil
+	}
+	if file == "list" {
+		req.Kind = "list"
+		return req, nil
+	}
+	i := strings.LastIndexByte(file, '.')
+	if i < 0 {
+		return req, fmt.Errorf("%s is not a module proxy path", rel)
+	}
+	escVersion, ext := file[:i], file[i+1:]
+	switch ext {
+	case "info", "mod", "zip":
+	default:
+		return req, fmt.Errorf("%s is not a module proxy path", rel)
+	}
+	v, err := module.UnescapeVersion(escVersion)
+	if err != nil {
+		return req, err
+	}
+	if err := module.Check(path, v); err != nil && ext != "info" {
+		return req, err
+	}
+	req.Module.Version, req.Kind = v, ext
+	return req, nil
+}
+
+// serveCached answers from the module cache when it holds the file
+// complete (a zip with its .ziphash, as go's own test for a cached zip).
+func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefetch.Request) bool {
+	switch req.Kind {
+	case "info", "mod", "zip":
+	default:
+		return false
+	}
+	c := &modcache.Cache{Root: h.Settings.GOMODCACHE}
+	if req.Kind == "zip" && !c.HasZip(req.Module) {
+		return false
+	}
+	p, err := c.File(req.Module, req.Kind)
+	if err != nil {
+		return false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	serve(w, r, st.Size(), f)
+	return true
+}
+
+// serveFetched answers through the chain.
+func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefetch.Request) {
+	ctx := r.Context()
+	list, err := h.Fetcher.Chain(ctx)
+	if err != nil {
+		h.fail(w, req.Module, fmt.Errorf("GOPROXY chain: %w", err))
+		return
+	}
+	req.Limit = maxSmall
+	switch req.Kind {
+	case "info":
+		req.Limit = maxInfo
+	case "zip":
+		req.Limit = modzip.MaxZipFile
+		req.SpoolDir = h.SpoolDir
+		if req.SpoolDir == "" {
+			req.SpoolDir = os.TempDir()
+		}
+	}
+	kind, m := req.Kind, req.Module
+	req.Check = func(data []byte, file string) error { return prefetch.CheckAnswer(kind, m, data, file) }
+	f, err := h.Fetcher.Get(ctx, list, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // go went away
+		}
+		h.fail(w, req.Module, err)
+		return
+	}
+	defer f.Close()
+	serve(w, r, f.Size, f.Reader())
+}
+
+// fail answers a request the chain could not: 404 when every mirror that
+// was asked said not found (or the walk reached direct or off after such
+// answers), so that go's own fallback past ',' applies; otherwise 502 with
+// the cause in one line.
+func (h *Handler) fail(w http.ResponseWriter, m module.Version, err error) {
+	msg := oneLine(redact.String(err.Error()))
+	if notFound(err) {
+		http.Error(w, "not found: "+msg, http.StatusNotFound)
+		return
+	}
+	if h.Log != nil {
+		h.Log(msg)
+	}
+	http.Error(w, "gofast: "+msg, http.StatusBadGateway)
+}
+
+// notFound reports whether err says the chain does not have the file.
+func notFound(err error) bool {
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	if !errors.Is(err, prefetch.ErrLeftToGo) {
+		return false
+	}
+	// The walk reached direct or off: go's own GOPROXY goes on from
+	// there. Reaching it after a '|' failure returns that failure, so
+	// ErrLeftToGo here follows only not-found answers, or none.
+	return true
+}
+
+// serve writes a 200 answer of size bytes.
+func serve(w http.ResponseWriter, r *http.Request, size int64, body io.Reader) {
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	io.Copy(w, body)
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.ReplaceAll(s, "\r", " ")
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// listProxies returns the chain's entries up to its first direct or off
+// entry: the part of GOPROXY the proxy stands in for.
+func listProxies(l mirrors.List) mirrors.List {
+	for i, e := range l {
+		if e.Kind != mirrors.Proxy {
+			return l[:i]
+		}
+	}
+	return l
+}

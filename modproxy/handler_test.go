@@ -1,0 +1,312 @@
+package modproxy
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/gofastdev/gofast/prefetch"
+)
+
+// start serves a Handler over goproxy (walked as written, no race) on
+// loopback for the test, and returns its base URL.
+func start(t *testing.T, goproxy string, st *goenv.Settings) *Loopback {
+	t.Helper()
+	if st == nil {
+		st = &goenv.Settings{}
+	}
+	st.GOPROXY = goproxy
+	if st.GOMODCACHE == "" {
+		st.GOMODCACHE = t.TempDir()
+	}
+	if st.GOSUMDB == "" {
+		st.GOSUMDB = "off"
+	}
+	f, err := prefetch.NewFetcher(prefetch.FetcherOptions{
+		Settings:    st,
+		IdleTimeout: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := Listen(&Handler{Fetcher: f, Settings: st, SpoolDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lb.Close() })
+	return lb
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+var mods = []proxytest.Module{
+	{Path: "example.com/a", Version: "v1.0.0"},
+	{Path: "example.com/a", Version: "v1.1.0"},
+	{Path: "example.com/b", Version: "v1.0.0", GoMod: "module example.com/b\n\ngo 1.21\n\nrequire example.com/a v1.0.0\n"},
+}
+
+// TestRealGoThroughStalledAndFlakyChain runs the real go tool through the
+// proxy standing in for "stalled|flaky": the stalled mirror costs one
+// short idle timeout, the flaky one's 500s are retried, and go resolves
+// queries, downloads and verifies every file with the checksum database
+// through the proxy.
+func TestRealGoThroughStalledAndFlakyChain(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
+	}
+	tree := proxytest.MustBuild(mods...)
+	stalled := proxytest.New(t, proxytest.Options{Stall: true})
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup, ErrorRate: 0.2, Seed: 3})
+	cache := t.TempDir()
+	lb := start(t, stalled.URL+"|"+good.URL, &goenv.Settings{GOMODCACHE: cache, GOSUMDB: good.GOSUMDB})
+
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/main\n\ngo 1.21\n"), 0o666)
+	env := proxytest.GoEnv(os.Environ(), good, cache)
+	env = append(env, "GOPROXY="+lb.URL, "GOFLAGS=-modcacherw")
+	for _, args := range [][]string{
+		{"get", "example.com/b@v1.0.0"},
+		{"get", "example.com/a@latest"},
+		{"mod", "verify"},
+	} {
+		cmd := exec.Command(goTool, args...)
+		cmd.Dir, cmd.Env = dir, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if !strings.Contains(string(gomod), "example.com/a v1.1.0") {
+		t.Errorf("go get @latest did not resolve v1.1.0:\n%s", gomod)
+	}
+	if len(stalled.Requests()) == 0 {
+		t.Errorf("the stalled mirror was never asked: the test proves nothing")
+	}
+	if good.Count("/lookup/example.com/b@v1.0.0") == 0 {
+		t.Errorf("checksum database lookups did not go through the proxy to the mirror: %v", good.Requests())
+	}
+}
+
+// TestNotFoundAndFailure: a file every mirror lacks is 404 (so go's own
+// ",direct" applies); a chain that fails otherwise is a 502 whose one-line
+// body names the module, the mirror and the status.
+func TestNotFoundAndFailure(t *testing.T) {
+	tree := proxytest.MustBuild(mods...)
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	lb := start(t, good.URL, nil)
+	if code, body := get(t, lb.URL+"/example.com/missing/@v/list"); code != http.StatusNotFound {
+		t.Errorf("missing module: %d %s", code, body)
+	}
+	if code, body := get(t, lb.URL+"/example.com/a/@v/list"); code != http.StatusOK || !strings.Contains(body, "v1.1.0") {
+		t.Errorf("list: %d %q", code, body)
+	}
+
+	broken := proxytest.New(t, proxytest.Options{Fault: func(*http.Request) proxytest.Fault {
+		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusServiceUnavailable}
+	}})
+	lb = start(t, broken.URL, nil)
+	code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.info")
+	if code != http.StatusBadGateway || strings.Count(strings.TrimSpace(body), "\n") != 0 ||
+		!strings.Contains(body, "example.com/a@v1.0.0") || !strings.Contains(body, broken.URL) || !strings.Contains(body, "503") {
+		t.Errorf("failing mirror: %d %q", code, body)
+	}
+
+	// After '|' the next mirror is used; after ',' a failure is final.
+	lb = start(t, broken.URL+"|"+good.URL, nil)
+	if code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.mod"); code != http.StatusOK {
+		t.Errorf("broken|good: %d %q", code, body)
+	}
+	lb = start(t, broken.URL+","+good.URL, nil)
+	if code, _ := get(t, lb.URL+"/example.com/a/@v/v1.0.0.mod"); code != http.StatusBadGateway {
+		t.Errorf("broken,good: %d, want 502 as go stops at a ',' after an error", code)
+	}
+}
+
+// TestWrongBytesGoToTheNextMirror: an HTML page for a go.mod is never
+// relayed; the next mirror answers.
+func TestWrongBytesGoToTheNextMirror(t *testing.T) {
+	tree := proxytest.MustBuild(mods...)
+	portal := proxytest.New(t, proxytest.Options{Fault: func(*http.Request) proxytest.Fault {
+		return proxytest.Fault{Kind: proxytest.Body, Body: []byte("<html><body>log in</body></html>")}
+	}})
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	lb := start(t, portal.URL+","+good.URL, nil)
+	code, body := get(t, lb.URL+"/example.com/b/@v/v1.0.0.mod")
+	if code != http.StatusOK || !strings.HasPrefix(body, "module example.com/b") {
+		t.Errorf("got %d %q", code, body)
+	}
+}
+
+// TestPrivatePathsNeverLeave: a GOPRIVATE path is refused, for module
+// files and checksum-database lookups alike, and no mirror sees it.
+func TestPrivatePathsNeverLeave(t *testing.T) {
+	tree := proxytest.MustBuild(mods...)
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
+	lb := start(t, good.URL, &goenv.Settings{GOPRIVATE: "private.example.com", GOSUMDB: good.GOSUMDB})
+	for _, p := range []string{
+		"/private.example.com/x/@v/list",
+		"/private.example.com/x/@latest",
+		"/private.example.com/x/@v/v1.0.0.zip",
+		"/sumdb/sum.test/lookup/private.example.com/x@v1.0.0",
+	} {
+		if code, _ := get(t, lb.URL+p); code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", p, code)
+		}
+	}
+	for _, r := range good.Requests() {
+		if strings.Contains(r, "private.example.com") {
+			t.Errorf("mirror received %s", r)
+		}
+	}
+	if code, _ := get(t, lb.URL+"/sumdb/sum.test/supported"); code != http.StatusOK {
+		t.Errorf("supported: %d", code)
+	}
+	if code, _ := get(t, lb.URL+"/sumdb/other.test/supported"); code != http.StatusNotFound {
+		t.Errorf("another database's supported: %d, want 404", code)
+	}
+}
+
+// TestLoopbackGuard: without the prefix, or from another address, the
+// proxy answers a bare 404 and the handler never runs.
+func TestLoopbackGuard(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		io.WriteString(w, r.URL.Path)
+	})
+	lb, err := Listen(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Close()
+	if !strings.HasPrefix(lb.URL, "http://127.0.0.1:") || len(lb.URL) < len("http://127.0.0.1:1/")+32 {
+		t.Fatalf("URL %s", lb.URL)
+	}
+	base := lb.URL[:strings.LastIndexByte(lb.URL, '/')]
+	for _, u := range []string{base + "/example.com/a/@v/list", base + "/0123456789abcdef0123456789abcdef/example.com/a/@v/list", lb.URL, lb.URL + "x/a"} {
+		if code, _ := get(t, u); code != http.StatusNotFound {
+			t.Errorf("%s: %d", u, code)
+		}
+	}
+	if code, body := get(t, lb.URL+"/example.com/a/@v/list"); code != http.StatusOK || body != "/example.com/a/@v/list" {
+		t.Errorf("with prefix: %d %q", code, body)
+	}
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", lb.URL+"/example.com/a/@v/list", nil)
+	r.RemoteAddr = "192.0.2.7:4000"
+	lb.guard(h).ServeHTTP(rec, r)
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("from another address: %d", rec.Code)
+	}
+	if calls != 1 {
+		t.Errorf("handler ran %d times, want 1", calls)
+	}
+}
+
+// TestCacheServed: what the module cache holds is served without asking
+// any mirror.
+func TestCacheServed(t *testing.T) {
+	cache := t.TempDir()
+	dir := filepath.Join(cache, "cache", "download", "example.com", "a", "@v")
+	os.MkdirAll(dir, 0o777)
+	os.WriteFile(filepath.Join(dir, "v1.0.0.mod"), []byte("module example.com/a\n"), 0o666)
+	mirror := proxytest.New(t, proxytest.Options{})
+	lb := start(t, mirror.URL, &goenv.Settings{GOMODCACHE: cache})
+	if code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.mod"); code != http.StatusOK || body != "module example.com/a\n" {
+		t.Errorf("got %d %q", code, body)
+	}
+	if n := len(mirror.Requests()); n != 0 {
+		t.Errorf("mirror asked %d times: %v", n, mirror.Requests())
+	}
+}
+
+// TestResumeWithRange: a zip whose body breaks off is continued with a
+// Range request from where it stopped, not downloaded again.
+func TestResumeWithRange(t *testing.T) {
+	tree := proxytest.MustBuild(mods...)
+	zip := tree.FS["example.com/a/@v/v1.0.0.zip"].Data
+	var mu sync.Mutex
+	var ranges []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, ".zip") {
+			http.NotFound(w, r)
+			return
+		}
+		mu.Lock()
+		ranges = append(ranges, r.Header.Get("Range"))
+		first := len(ranges) == 1
+		mu.Unlock()
+		if first {
+			w.Header().Set("Content-Length", itoa(len(zip)))
+			w.WriteHeader(http.StatusOK)
+			w.Write(zip[:len(zip)/2])
+			w.(http.Flusher).Flush()
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		http.ServeContent(w, r, "a.zip", time.Time{}, strings.NewReader(string(zip)))
+	}))
+	defer srv.Close()
+	lb := start(t, srv.URL, nil)
+	code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.zip")
+	if code != http.StatusOK || body != string(zip) {
+		t.Fatalf("got %d, %d bytes, want %d", code, len(body), len(zip))
+	}
+	if len(ranges) != 2 || ranges[1] != "bytes="+itoa(len(zip)/2)+"-" {
+		t.Errorf("requests' Range headers: %q", ranges)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestGOPROXY: the value go runs with keeps the user's tail and the
+// separator before it.
+func TestGOPROXY(t *testing.T) {
+	for _, tc := range []struct {
+		user, want string
+		ok         bool
+	}{
+		{"https://a.example,direct", "L,direct", true},
+		{"https://a.example|https://b.example|direct", "L|direct", true},
+		{"https://a.example|https://b.example,off", "L,off", true},
+		{"https://a.example", "L", true},
+		{"https://a.example|https://b.example", "L", true},
+		{"direct", "", false},
+		{"off", "", false},
+		{"direct,https://a.example", "", false},
+	} {
+		list, err := mirrors.ParseList(tc.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := GOPROXY("L", list)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("GOPROXY(%q) = %q, %v; want %q, %v", tc.user, got, ok, tc.want, tc.ok)
+		}
+	}
+}

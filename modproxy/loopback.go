@@ -1,0 +1,115 @@
+package modproxy
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofastdev/gofast/mirrors"
+)
+
+// Loopback is a Handler served on 127.0.0.1, on a port the kernel chooses,
+// below a path prefix of 128 random bits: another local user can connect
+// to the port but cannot guess the prefix, so cannot use the proxy to
+// reach the user's authenticated mirrors. Requests from any address other
+// than loopback, or without the prefix, get a bare 404.
+type Loopback struct {
+	// URL is the proxy's GOPROXY base URL, prefix included.
+	URL string
+
+	srv      *http.Server
+	ln       net.Listener
+	done     chan struct{}
+	prefix   string
+	handlers sync.WaitGroup
+}
+
+// Listen starts serving h on loopback. Close stops it.
+func Listen(h http.Handler) (*Loopback, error) {
+	var token [16]byte
+	if _, err := rand.Read(token[:]); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	l := &Loopback{ln: ln, done: make(chan struct{}), prefix: "/" + hex.EncodeToString(token[:])}
+	l.URL = "http://" + ln.Addr().String() + l.prefix
+	l.srv = &http.Server{
+		Handler:           l.guard(h),
+		ReadHeaderTimeout: 10 * time.Second,
+		// The server's own complaints (a client gone mid-answer) are
+		// not the user's business: go reports what matters to it.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	go func() {
+		defer close(l.done)
+		l.srv.Serve(ln)
+	}()
+	return l, nil
+}
+
+// guard admits only loopback peers that know the prefix.
+func (l *Loopback) guard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		if err != nil || ip == nil || !ip.IsLoopback() {
+			http.NotFound(w, r)
+			return
+		}
+		p := r.URL.Path
+		if len(p) <= len(l.prefix) || subtle.ConstantTimeCompare([]byte(p[:len(l.prefix)]), []byte(l.prefix)) != 1 || p[len(l.prefix)] != '/' {
+			http.NotFound(w, r)
+			return
+		}
+		l.handlers.Add(1)
+		defer l.handlers.Done()
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = p[len(l.prefix):]
+		r2.URL.RawPath = ""
+		h.ServeHTTP(w, r2)
+	})
+}
+
+// Close stops the server at once: go has exited, and nothing it asked
+// for is still wanted. Requests in flight are cancelled, and Close returns
+// once their handlers have returned, so that nothing they wrote (a spooled
+// zip) outlives it.
+func (l *Loopback) Close() error {
+	err := l.srv.Close()
+	<-l.done
+	l.handlers.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// GOPROXY returns the GOPROXY value to run go with when the proxy at
+// loopback stands in for user's proxy entries: the loopback URL followed by
+// user's direct or off tail, joined by the separator that preceded the
+// tail, so that ",direct" still falls through only on not found and
+// "|direct" on any error. ok is false when user names no proxy (GOPROXY
+// "direct" or "off"): there is nothing to stand in for.
+func GOPROXY(loopback string, user mirrors.List) (value string, ok bool) {
+	proxies := listProxies(user)
+	if len(proxies) == 0 {
+		return "", false
+	}
+	out := mirrors.List{{URL: loopback, Kind: mirrors.Proxy, FallbackOnError: proxies[len(proxies)-1].FallbackOnError}}
+	out = append(out, user[len(proxies):]...)
+	if len(out) == 1 {
+		out[0].FallbackOnError = false
+	}
+	return strings.TrimSpace(out.String()), true
+}

@@ -1,0 +1,112 @@
+package modproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/gofastdev/gofast/prefetch"
+	"golang.org/x/mod/module"
+)
+
+// sumdbBase is where the checksum database is reached, found once per
+// proxy as go's dbClient.initBase finds it: the first mirror of the chain
+// that answers /sumdb/<name>/supported, walking past a not-found answer
+// (and past any failure after '|'), else the database itself. Only a
+// success is kept, so a mirror's passing failure is asked again.
+type sumdbBase struct {
+	mu   sync.Mutex
+	list mirrors.List
+}
+
+// serveSumDB answers /sumdb/<name>/<rest>. go asks "supported" of every
+// GOPROXY entry before it sends a lookup there; the proxy says yes for the
+// database GOSUMDB names and relays lookups, tiles and latest through the
+// chain with gofast's deadlines and retries. go checks every signed answer
+// with its own key, so nothing relayed is trusted that go would not trust.
+func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest string) {
+	db, err := h.Settings.SumDB()
+	if err != nil || db == nil || db.Name != name {
+		http.Error(w, "not found: checksum database "+name+" is not the one GOSUMDB names", http.StatusNotFound)
+		return
+	}
+	if rest == "supported" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	kind, _, _ := strings.Cut(rest, "/")
+	m := module.Version{Path: "checksum database " + name + " " + rest}
+	switch kind {
+	case "lookup":
+		mod, _, _ := strings.Cut(strings.TrimPrefix(rest, "lookup/"), "@")
+		path, err := module.UnescapePath(mod)
+		if err != nil {
+			http.Error(w, "not found: "+err.Error(), http.StatusNotFound)
+			return
+		}
+		if h.Settings.NoSumDB(path) {
+			http.Error(w, "not found: "+path+" matches GONOSUMDB/GOPRIVATE and is not looked up", http.StatusNotFound)
+			return
+		}
+	case "tile", "latest":
+	default:
+		http.Error(w, "not found: /sumdb/"+name+"/"+rest, http.StatusNotFound)
+		return
+	}
+	ctx := r.Context()
+	base, err := h.sumdbList(ctx, name, db.URL)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.fail(w, m, err)
+		}
+		return
+	}
+	f, err := h.Fetcher.Get(ctx, base, prefetch.Request{Module: m, Kind: "sumdb", Rel: rest, Limit: maxSmall})
+	if err != nil {
+		if ctx.Err() == nil {
+			h.fail(w, m, err)
+		}
+		return
+	}
+	defer f.Close()
+	serve(w, r, f.Size, f.Reader())
+}
+
+// sumdbList returns the one-entry chain the database is read through.
+func (h *Handler) sumdbList(ctx context.Context, name, direct string) (mirrors.List, error) {
+	h.sumdb.mu.Lock()
+	defer h.sumdb.mu.Unlock()
+	if h.sumdb.list != nil {
+		return h.sumdb.list, nil
+	}
+	chain, err := h.Fetcher.Chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	base := direct
+	for _, e := range listProxies(chain) {
+		_, err := h.Fetcher.Get(ctx, mirrors.List{e}, prefetch.Request{
+			Module: module.Version{Path: "checksum database " + name + " at " + e.Redacted()}, Kind: "supported", Rel: "sumdb/" + name + "/supported", Limit: maxSmall,
+		})
+		if err == nil {
+			base = strings.TrimSuffix(e.URL, "/") + "/sumdb/" + name
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, fs.ErrNotExist) || e.FallbackOnError {
+			continue
+		}
+		// go treats any other answer as the database being unavailable,
+		// and does not go on to the database itself.
+		return nil, fmt.Errorf("checksum database %s: %w", name, err)
+	}
+	h.sumdb.list = mirrors.List{{URL: base, Kind: mirrors.Proxy}}
+	return h.sumdb.list, nil
+}
