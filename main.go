@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/gofastdev/gofast/internal/app"
+	"github.com/gofastdev/gofast/wrap"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -25,5 +26,6 @@ func main() {
 		Version: version,
 	})
 	stop()
+	wrap.Die(err)
 	os.Exit(app.ExitCode(err, os.Stderr))
 }

@@ -1,6 +1,13 @@
 package wrap
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/gofastdev/gofast/internal/environ"
+
+	"golang.org/x/mod/semver"
+)
 
 // Invocation describes a go command line as the wrapper needs to see it.
 type Invocation struct {
@@ -17,17 +24,55 @@ type Invocation struct {
 	// so that gofast should warm the module cache first. Commands that never
 	// fetch must cost nothing measurable.
 	MayFetch bool
+	// Resolves reports whether the command may look beyond what go.mod
+	// and go.sum already name (`go get`, `go mod tidy`, `go work sync`,
+	// `go install pkg@version`, `go run pkg@version`, `go list -m -u`,
+	// version queries such as @latest): a warm module cache does not make
+	// such a command offline, so it runs through gofast's proxy even when
+	// the cache is known warm.
+	Resolves bool
 }
 
 // ownCommands are the first words gofast handles itself. Every other command
 // line, including help, version and env, belongs to go.
-var ownCommands = map[string]bool{
-	"prefetch": true, "mirrors": true, "lockcheck": true, "doctor": true, "self": true,
-}
+var ownCommands = []string{"prefetch", "mirrors", "lockcheck", "doctor", "self"}
+
+// OwnCommands returns gofast's own commands, the first words that are not
+// go's (the app's command line must define exactly these).
+func OwnCommands() []string { return append([]string(nil), ownCommands...) }
 
 // OwnCommand reports whether a command line starting with word is one of
 // gofast's own commands rather than go's.
-func OwnCommand(word string) bool { return ownCommands[word] }
+func OwnCommand(word string) bool { return slices.Contains(ownCommands, word) }
+
+// Plan is what gofast does with a command line.
+type Plan int
+
+const (
+	// PlanGo hands the command line to go at once: GOFAST_OFF=1, or a
+	// command that never fetches modules.
+	PlanGo Plan = iota
+	// PlanOwn runs one of gofast's own commands.
+	PlanOwn
+	// PlanFetch is a go command that may fetch modules: warm the cache,
+	// then run go (through gofast's proxy where it may still fetch).
+	PlanFetch
+)
+
+// Route decides, for the launcher and the full program alike, what
+// happens to args (the command line without the program name) in env.
+func Route(env environ.Environ, args []string) (Plan, Invocation) {
+	inv := Classify(args)
+	switch {
+	case env.Get("GOFAST_OFF") == "1":
+		return PlanGo, inv
+	case len(args) > 0 && OwnCommand(args[0]):
+		return PlanOwn, inv
+	case inv.MayFetch:
+		return PlanFetch, inv
+	}
+	return PlanGo, inv
+}
 
 // fetching lists the go commands that may load the module graph and so
 // download modules. Commands with subcommands are listed in fetchingSub.
@@ -66,7 +111,46 @@ func Classify(args []string) Invocation {
 		i = inv.chdirFlag(args, i)
 	}
 	inv.Rest = args[i:]
+	inv.Resolves = inv.MayFetch && resolves(inv)
 	return inv
+}
+
+// resolves implements Invocation.Resolves for a fetching command.
+func resolves(inv Invocation) bool {
+	switch {
+	case inv.Command == "get", inv.Command == "mod" && inv.Sub == "tidy", inv.Command == "work" && inv.Sub == "sync":
+		return true
+	case inv.Command == "mod" && inv.Sub == "download", inv.Command == "install", inv.Command == "run", inv.Command == "list":
+	default:
+		return false
+	}
+	for _, a := range inv.Rest {
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") {
+			name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if inv.Command == "list" && (name == "u" || name == "versions" || name == "retracted") {
+				return true
+			}
+			continue
+		}
+		if _, v, ok := strings.Cut(a, "@"); ok && (inv.Command != "mod" || !canonical(v)) {
+			return true
+		}
+		if inv.Command == "run" {
+			// go run's first non-flag argument is the package; the
+			// rest are the program's own.
+			break
+		}
+	}
+	return false
+}
+
+// canonical reports whether v is a version as go.sum records it
+// (v1.2.3, v1.2.3-pre, v1.2.3+incompatible), not a query.
+func canonical(v string) bool {
+	return semver.IsValid(v) && semver.Canonical(v) == strings.TrimSuffix(v, "+incompatible")
 }
 
 // chdirFlag consumes a -C flag at args[i], as go's handleChdirFlag does, and

@@ -24,7 +24,7 @@ func TestClassify(t *testing.T) {
 		{"mod download", []string{"mod", "download", "-x"}, Invocation{Command: "mod", Sub: "download", Rest: []string{"-x"}, MayFetch: true}},
 		{"mod edit does not", []string{"mod", "edit", "-json"}, Invocation{Command: "mod", Sub: "edit", Rest: []string{"-json"}}},
 		{"mod init does not", []string{"mod", "init", "x"}, Invocation{Command: "mod", Sub: "init", Rest: []string{"x"}}},
-		{"work sync", []string{"work", "sync"}, Invocation{Command: "work", Sub: "sync", Rest: []string{}, MayFetch: true}},
+		{"work sync", []string{"work", "sync"}, Invocation{Command: "work", Sub: "sync", Rest: []string{}, MayFetch: true, Resolves: true}},
 		{"work edit", []string{"work", "edit"}, Invocation{Command: "work", Sub: "edit", Rest: []string{}}},
 		{"fmt", []string{"fmt", "./..."}, Invocation{Command: "fmt", Rest: []string{"./..."}}},
 		{"-C after command", []string{"build", "-C", "sub", "./..."}, Invocation{Command: "build", Dir: "sub", Rest: []string{"./..."}, MayFetch: true}},
@@ -42,6 +42,43 @@ func TestClassify(t *testing.T) {
 				t.Errorf("Classify(%q) = %+v, want %+v", tc.args, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestResolves: the commands that look beyond go.mod and go.sum, which a
+// warm cache does not make offline.
+func TestResolves(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"get", "example.com/a@v1.0.0"}, true},
+		{[]string{"get", "-u", "./..."}, true},
+		{[]string{"mod", "tidy"}, true},
+		{[]string{"-C", "sub", "mod", "tidy"}, true},
+		{[]string{"work", "sync"}, true},
+		{[]string{"install", "example.com/tool@v1.0.0"}, true},
+		{[]string{"install", "-v", "example.com/tool@latest"}, true},
+		{[]string{"install", "./cmd/tool"}, false},
+		{[]string{"run", "example.com/tool@v1.0.0", "arg"}, true},
+		{[]string{"run", ".", "user@host"}, false},
+		{[]string{"list", "-m", "-u", "all"}, true},
+		{[]string{"list", "-m", "-versions", "example.com/a"}, true},
+		{[]string{"list", "-m", "example.com/a@latest"}, true},
+		{[]string{"list", "-m", "all"}, false},
+		{[]string{"list", "./..."}, false},
+		{[]string{"mod", "download"}, false},
+		{[]string{"mod", "download", "example.com/a@v1.2.3"}, false},
+		{[]string{"mod", "download", "example.com/a@v1.2.3+incompatible"}, false},
+		{[]string{"mod", "download", "example.com/a@latest"}, true},
+		{[]string{"mod", "download", "example.com/a@v1.2"}, true},
+		{[]string{"mod", "graph"}, false},
+		{[]string{"build", "./..."}, false},
+		{[]string{"version"}, false},
+	} {
+		if got := Classify(tc.args).Resolves; got != tc.want {
+			t.Errorf("Classify(%q).Resolves = %v, want %v", tc.args, got, tc.want)
+		}
 	}
 }
 

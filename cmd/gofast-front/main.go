@@ -50,15 +50,15 @@ func main() {
 // route decides which program runs the command line: the real go tool, or
 // gofast-core with GOFAST_FRONT naming this launcher.
 func route(env environ.Environ, self string, args []string) (string, []string, environ.Environ, error) {
-	own := len(args) > 0 && wrap.OwnCommand(args[0])
-	inv := wrap.Classify(args)
-	if env.Get("GOFAST_OFF") == "1" || !own && !inv.MayFetch {
+	plan, inv := wrap.Route(env, args)
+	if plan == wrap.PlanGo {
 		goTool, err := wrap.Locate(env, self)
 		return goTool, args, env, err
 	}
-	if !own && !(inv.Command == "mod" && inv.Sub == "download") {
+	if plan == wrap.PlanFetch && !inv.Resolves && !(inv.Command == "mod" && inv.Sub == "download") {
 		// A warm cache, with nothing changed since the last complete
-		// warm-up (see warmstamp), needs no engine: go runs at once.
+		// warm-up (see warmstamp), needs no engine when the command
+		// cannot look beyond go.mod and go.sum: go runs at once.
 		if goTool, err := wrap.Locate(env, self); err == nil && warmstamp.Valid(warmstamp.Path(env, inv.Dir, goTool)) {
 			return goTool, args, env, nil
 		}

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/wrap"
 )
@@ -50,20 +52,18 @@ func Run(ctx context.Context, o Options) error {
 		args = o.Args[1:]
 	}
 	s := &session{opts: o, env: env, front: front}
-	if env.Get("GOFAST_OFF") == "1" {
+	plan, inv := wrap.Route(env, args)
+	switch plan {
+	case wrap.PlanGo:
 		return s.execGo(ctx, args, env)
-	}
-	if len(args) > 0 && wrap.OwnCommand(args[0]) {
+	case wrap.PlanOwn:
 		return s.runOwn(ctx)
 	}
-	inv := wrap.Classify(args)
-	if inv.MayFetch {
-		var err error
-		if env, err = s.warm(ctx, inv); err != nil {
-			return err
-		}
+	env, err := s.warm(ctx, inv)
+	if err != nil {
+		return err
 	}
-	return s.execGo(ctx, args, env)
+	return s.runGo(ctx, inv, args, env)
 }
 
 // FrontEnv is the variable in which the lean launcher passes its own path
@@ -78,6 +78,14 @@ type session struct {
 	front    string // the launcher that started this engine, if any
 	goTool   string
 	settings map[string]*goenv.Settings // by directory
+
+	// knownWarm is set when the warm-up found a valid record of a
+	// complete earlier warm-up: nothing go.mod and go.sum name is missing.
+	knownWarm bool
+	chainMemo chainMemo
+	authOnce  sync.Once
+	creds     *goauth.Credentials
+	ttlWarn   sync.Once
 }
 
 // GoTool returns the real go tool's path.

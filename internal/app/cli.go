@@ -10,6 +10,12 @@ import (
 
 // runOwn runs one of gofast's own commands through urfave/cli.
 func (s *session) runOwn(ctx context.Context) error {
+	return s.cliApp().RunContext(ctx, s.opts.Args)
+}
+
+// cliApp is gofast's own command line. Its commands are exactly
+// wrap.OwnCommands, the words the router sends here.
+func (s *session) cliApp() *cli.App {
 	a := &cli.App{
 		Name:  "gofast",
 		Usage: "a fast, stall-proof front for the go command",
@@ -40,7 +46,7 @@ func (s *session) runOwn(ctx context.Context) error {
 			c.OnUsageError = a.OnUsageError
 		}
 	}
-	return a.RunContext(ctx, s.opts.Args)
+	return a
 }
 
 // selfCommand is `gofast self version` and `gofast self help`: gofast's own

@@ -120,22 +120,13 @@ func writable(dir string) error {
 // reported and ignored, as a bad GOFAST_JOBS is.
 func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Options {
 	cacheDir, _ := mirrors.CacheDir(s.env)
-	env := s.env
-	if _, err := mirrors.ParseTTL(env.Get("GOFAST_TTL")); err != nil {
-		s.logf("ignoring %v; using %v", err, mirrors.DefaultTTL)
-		env = env.Without("GOFAST_TTL")
-	}
-	// The netrc file is read once, for the mirror race and the downloads.
-	auth, _ := goauth.Load(st.GOAUTH, s.env)
 	return prefetch.Options{
 		Dir:      dir,
 		Settings: st,
 		Env:      s.env,
-		Auth:     auth,
+		Auth:     s.auth(st),
 		Jobs:     s.jobs(),
-		Chain: func(ctx context.Context) (mirrors.List, error) {
-			return s.chain(ctx, st, env, cacheDir, auth)
-		},
+		Chain:    s.chainFunc(st),
 		OnMirrorFailure: func(url, reason string) {
 			mirrors.Demote(cacheDir, url, reason)
 		},
@@ -143,6 +134,17 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 		Progress: s.opts.Stderr,
 		Terminal: isTerminal(s.opts.Stderr),
 	}
+}
+
+// rankingEnv is the environment the mirror race reads its settings from:
+// a GOFAST_TTL that does not parse is reported once and ignored, as a bad
+// GOFAST_JOBS is.
+func (s *session) rankingEnv() goenv.Environ {
+	if _, err := mirrors.ParseTTL(s.env.Get("GOFAST_TTL")); err != nil {
+		s.ttlWarn.Do(func() { s.logf("ignoring %v; using %v", err, mirrors.DefaultTTL) })
+		return s.env.Without("GOFAST_TTL")
+	}
+	return s.env
 }
 
 // chain returns the GOPROXY chain from mirrors.Select, saying in one line

@@ -38,6 +38,7 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 		stamp = warmstamp.Path(s.env, inv.Dir, tool)
 	}
 	if warmstamp.Valid(stamp) {
+		s.knownWarm = true
 		return s.env, nil
 	}
 	rep, st, err := s.prefetchForGo(ctx, inv, nil)

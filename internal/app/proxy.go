@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"os"
+	"sync"
+
+	"github.com/gofastdev/gofast/internal/goauth"
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/gofastdev/gofast/modproxy"
+	"github.com/gofastdev/gofast/prefetch"
+	"github.com/gofastdev/gofast/wrap"
+)
+
+// runGo runs a fetching go command after its warm-up. A command that
+// cannot fetch beyond a cache known warm for it is handed over to go at
+// once. Any other runs as gofast's child with gofast's loopback proxy as
+// its GOPROXY (the user's direct or off tail kept), so that what go still
+// fetches (queries, modules not in go.sum, a toolchain, checksum-database
+// lookups) comes through the same chain, deadlines and retries as the
+// prefetch; the proxy is closed when go exits, and go's exit status is
+// gofast's. When there is no proxy entry to stand in for (GOPROXY direct
+// or off), or the proxy cannot start, go runs as it would alone.
+func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string, env goenv.Environ) error {
+	if s.knownWarm && !inv.Resolves {
+		return s.execGo(ctx, args, env)
+	}
+	st, err := s.Settings(ctx, inv.Dir)
+	if err != nil {
+		return s.execGo(ctx, args, env)
+	}
+	user, err := mirrors.ParseList(st.GOPROXY)
+	if err != nil {
+		// go reports a GOPROXY it cannot parse in its own words.
+		return s.execGo(ctx, args, env)
+	}
+	if _, ok := modproxy.GOPROXY("", user); !ok {
+		return s.execGo(ctx, args, env)
+	}
+	goTool, err := s.GoTool()
+	if err != nil {
+		return err
+	}
+	lb, closeProxy, err := s.startProxy(st)
+	if err != nil {
+		s.logf("loopback proxy not started, go fetches alone: %v", err)
+		return s.execGo(ctx, args, env)
+	}
+	defer closeProxy()
+	value, _ := modproxy.GOPROXY(lb.URL, user)
+	return wrap.Run(goTool, args, env.With("GOPROXY", value), wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr})
+}
+
+// startProxy starts the loopback proxy over the session's chain, with a
+// spool directory of its own for zips in flight. The returned func stops
+// it and removes the spool.
+func (s *session) startProxy(st *goenv.Settings) (*modproxy.Loopback, func(), error) {
+	spool, err := os.MkdirTemp("", "gofast-proxy-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cacheDir, _ := mirrors.CacheDir(s.env)
+	f, err := prefetch.NewFetcher(prefetch.FetcherOptions{
+		Settings: st,
+		Env:      s.env,
+		Auth:     s.auth(st),
+		Chain:    s.chainFunc(st),
+		Jobs:     s.jobs(),
+		OnMirrorFailure: func(url, reason string) {
+			mirrors.Demote(cacheDir, url, reason)
+		},
+	})
+	if err != nil {
+		os.RemoveAll(spool)
+		return nil, nil, err
+	}
+	lb, err := modproxy.Listen(&modproxy.Handler{Fetcher: f, Settings: st, SpoolDir: spool})
+	if err != nil {
+		os.RemoveAll(spool)
+		return nil, nil, err
+	}
+	return lb, func() {
+		lb.Close()
+		os.RemoveAll(spool)
+	}, nil
+}
+
+// chainMemo is the session's one GOPROXY chain: the prefetch and the
+// loopback proxy share it, so mirrors are raced at most once per
+// invocation, and only once something must be downloaded.
+type chainMemo struct {
+	mu   sync.Mutex
+	done bool
+	list mirrors.List
+	err  error
+}
+
+// chainFunc returns the session's chain for st, computed on first call.
+func (s *session) chainFunc(st *goenv.Settings) func(context.Context) (mirrors.List, error) {
+	return func(ctx context.Context) (mirrors.List, error) {
+		m := &s.chainMemo
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if !m.done {
+			cacheDir, _ := mirrors.CacheDir(s.env)
+			m.list, m.err = s.chain(ctx, st, s.rankingEnv(), cacheDir, s.auth(st))
+			if ctx.Err() == nil {
+				m.done = true
+			}
+		}
+		return m.list, m.err
+	}
+}
+
+// auth returns the credentials go would send, read once per session.
+func (s *session) auth(st *goenv.Settings) *goauth.Credentials {
+	s.authOnce.Do(func() { s.creds, _ = goauth.Load(st.GOAUTH, s.env) })
+	return s.creds
+}
