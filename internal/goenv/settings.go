@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/environ"
+	"github.com/gofastdev/gofast/internal/toolchain"
 )
 
 // Environ is a process environment in os.Environ form; see package environ.
@@ -51,10 +52,20 @@ type Settings struct {
 // Load runs `go env -json` with the given environment in dir (the current
 // directory when dir is empty) and returns the settings. It costs one run of
 // the go tool, so callers use it only on paths that need the settings.
+//
+// go runs with GOTOOLCHAIN=local, so that reading the settings never makes
+// it switch toolchains: in a module whose go.mod asks for a newer go, a
+// plain `go env -json` would first download that toolchain. The settings are
+// therefore the local go's (GOVERSION and GOROOT included), except
+// GOTOOLCHAIN, which is the user's own setting as go reads it (see
+// toolchain.Setting), not the "local" gofast imposed.
+//
+// When go fails, the error's message is the first line go printed, and the
+// error wraps go's failure (an *exec.ExitError when go ran and exited).
 func Load(ctx context.Context, goTool, dir string, env Environ) (*Settings, error) {
 	cmd := exec.CommandContext(ctx, goTool, "env", "-json")
 	cmd.Dir = dir
-	cmd.Env = env
+	cmd.Env = env.With("GOTOOLCHAIN", "local")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -63,10 +74,30 @@ func Load(ctx context.Context, goTool, dir string, env Environ) (*Settings, erro
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, fmt.Errorf("reading go settings (go env -json): %s", firstLine(msg))
+		return nil, &loadError{msg: firstLine(msg), err: err}
 	}
-	return Parse(out)
+	s, err := Parse(out)
+	if err != nil {
+		return nil, err
+	}
+	s.GOTOOLCHAIN = toolchain.Setting(env, s.GOROOT)
+	s.Raw["GOTOOLCHAIN"] = s.GOTOOLCHAIN
+	return s, nil
 }
+
+// loadError is a failed `go env -json`: the message is the first line go
+// printed, which says what is wrong better than an exit status, and the
+// cause stays reachable for errors.Is and errors.As.
+type loadError struct {
+	msg string
+	err error
+}
+
+func (e *loadError) Error() string {
+	return "reading go settings (go env -json): " + e.msg
+}
+
+func (e *loadError) Unwrap() error { return e.err }
 
 // Parse decodes the output of `go env -json`.
 func Parse(data []byte) (*Settings, error) {

@@ -1,8 +1,13 @@
 package goenv
 
 import (
+	"context"
+	"errors"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -32,5 +37,87 @@ func TestSettings(t *testing.T) {
 	}
 	if _, err := Parse([]byte("not json")); err == nil {
 		t.Error("Parse accepted garbage")
+	}
+}
+
+// goTool returns the go on PATH, or skips the test.
+func goTool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
+	}
+	return p
+}
+
+// TestLoadNeverSwitches checks that reading the settings in a module that
+// asks for a newer go neither switches nor downloads (GOPROXY=off would make
+// a download fail), and that GOTOOLCHAIN is still the user's setting.
+func TestLoadNeverSwitches(t *testing.T) {
+	tool := goTool(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/m\n\ngo 1.999.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	user := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(user, []byte("GOTOOLCHAIN=go1.21.0+auto\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := Environ(os.Environ()).Without("GOTOOLCHAIN").Without("GOFLAGS").
+		With("GOPROXY", "off").With("GOMODCACHE", t.TempDir()).With("PATH", "")
+	for _, tc := range []struct {
+		name string
+		env  Environ
+		want string
+	}{
+		{"environment", base.With("GOENV", "off").With("GOTOOLCHAIN", "auto"), "auto"},
+		{"user file", base.With("GOENV", user), "go1.21.0+auto"},
+		{"path", base.With("GOENV", user).With("GOTOOLCHAIN", "path"), "path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Load(context.Background(), tool, dir, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.GOTOOLCHAIN != tc.want || s.Raw["GOTOOLCHAIN"] != tc.want {
+				t.Errorf("GOTOOLCHAIN = %q (Raw %q), want %q", s.GOTOOLCHAIN, s.Raw["GOTOOLCHAIN"], tc.want)
+			}
+			if s.GOVERSION != runtimeVersion(t, tool) {
+				t.Errorf("GOVERSION = %q: not the local go", s.GOVERSION)
+			}
+		})
+	}
+}
+
+// runtimeVersion asks tool for its own version without switching.
+func runtimeVersion(t *testing.T, tool string) string {
+	t.Helper()
+	cmd := exec.Command(tool, "env", "GOVERSION")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestLoadError checks that a failed go env keeps go's first line as the
+// message and its exit status as the cause.
+func TestLoadError(t *testing.T) {
+	tool := goTool(t)
+	env := Environ(os.Environ()).With("GO111MODULE", "bogus")
+	_, err := Load(context.Background(), tool, t.TempDir(), env)
+	if err == nil {
+		t.Fatal("Load succeeded with GO111MODULE=bogus")
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "GO111MODULE=bogus") || !strings.HasPrefix(msg, "reading go settings (go env -json): ") {
+		t.Errorf("message %q: want one line with go's complaint", msg)
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Errorf("errors.As(%v, *exec.ExitError) failed", err)
+	}
+	if _, err := Load(context.Background(), filepath.Join(t.TempDir(), "nogo"), "", env); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing go tool: %v, want fs.ErrNotExist", err)
 	}
 }

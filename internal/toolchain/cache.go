@@ -1,0 +1,89 @@
+package toolchain
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/module"
+)
+
+// toolchainModule is the module go downloads a toolchain as.
+const toolchainModule = "golang.org/toolchain"
+
+// ModuleVersion returns the version of module golang.org/toolchain that
+// holds the toolchain target for goos/goarch, as go's toolchain.Exec
+// builds it: "v0.0.1-go1.27.0.linux-amd64".
+func ModuleVersion(target, goos, goarch string) string {
+	return "v0.0.1-" + target + "." + goos + "-" + goarch
+}
+
+// Cached reports whether the toolchain target for goos/goarch is already
+// extracted in the module cache modcache, so that go switches to it
+// without a download. It checks what go's modfetch.DownloadDir checks
+// before it reuses a module directory (the directory, no .partial marker,
+// a .ziphash file) and then the bin/go that go runs from it. go still
+// verifies the module's checksum, which its checksum-database cache
+// normally answers without the network.
+func Cached(modcache, target, goos, goarch string) bool {
+	if modcache == "" || target == "" {
+		return false
+	}
+	v := ModuleVersion(target, goos, goarch)
+	if module.CanonicalVersion(v) != v {
+		return false
+	}
+	enc, err := module.EscapeVersion(v)
+	if err != nil {
+		return false
+	}
+	dir := filepath.Join(modcache, toolchainModule+"@"+enc)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return false
+	}
+	meta := filepath.Join(modcache, "cache", "download", toolchainModule, "@v", enc)
+	if _, err := os.Stat(meta + ".partial"); !os.IsNotExist(err) {
+		return false
+	}
+	if _, err := os.Stat(meta + ".ziphash"); err != nil {
+		return false
+	}
+	exe := filepath.Join(dir, "bin", "go")
+	if goos == "windows" {
+		exe += ".exe"
+	}
+	fi, err := os.Stat(exe)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// LocalVersion returns the toolchain name of the go installed in goroot,
+// the first line of $GOROOT/VERSION ("go1.26.8"), which is what that go's
+// runtime.Version reports. A development tree has VERSION.cache instead,
+// holding "devel go1.27-abcdef ..."; go then calls itself "go1.27", and so
+// does LocalVersion.
+func LocalVersion(goroot string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(goroot, "VERSION"))
+	if os.IsNotExist(err) {
+		if cached, err2 := os.ReadFile(filepath.Join(goroot, "VERSION.cache")); err2 == nil {
+			data, err = cached, nil
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading go version: %w", err)
+	}
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	v := strings.TrimSpace(string(line))
+	if dev, ok := strings.CutPrefix(v, "devel "); ok {
+		// "devel go1.27-abcdef Tue ..." is language version go1.27.
+		if i := strings.IndexAny(dev, " -"); i >= 0 {
+			dev = dev[:i]
+		}
+		v = dev
+	}
+	if FromToolchain(v) == "" {
+		return "", fmt.Errorf("%s: %q is not a go version", filepath.Join(goroot, "VERSION"), v)
+	}
+	return v, nil
+}
