@@ -115,6 +115,19 @@ func Classify(args []string) Invocation {
 	return inv
 }
 
+// Args returns the command line without its -C flag, as go sees it once
+// it has changed directory.
+func (inv Invocation) Args() []string {
+	if inv.Command == "" {
+		return inv.Rest
+	}
+	out := []string{inv.Command}
+	if inv.Sub != "" {
+		out = append(out, inv.Sub)
+	}
+	return append(out, inv.Rest...)
+}
+
 // resolves implements Invocation.Resolves for a fetching command.
 func resolves(inv Invocation) bool {
 	switch {

@@ -21,6 +21,7 @@ import (
 	"runtime"
 
 	"github.com/gofastdev/gofast/internal/environ"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/internal/warmstamp"
 	"github.com/gofastdev/gofast/wrap"
 )
@@ -51,16 +52,24 @@ func main() {
 // gofast-core with GOFAST_FRONT naming this launcher.
 func route(env environ.Environ, self string, args []string) (string, []string, environ.Environ, error) {
 	plan, inv := wrap.Route(env, args)
-	if plan == wrap.PlanGo {
+	if plan != wrap.PlanOwn {
 		goTool, err := wrap.Locate(env, self)
-		return goTool, args, env, err
-	}
-	if plan == wrap.PlanFetch && !inv.Resolves && !(inv.Command == "mod" && inv.Sub == "download") {
-		// A warm cache, with nothing changed since the last complete
-		// warm-up (see warmstamp), needs no engine when the command
-		// cannot look beyond go.mod and go.sum: go runs at once.
-		if goTool, err := wrap.Locate(env, self); err == nil && warmstamp.Valid(warmstamp.Path(env, inv.Dir, goTool)) {
-			return goTool, args, env, nil
+		if plan == wrap.PlanGo && (err != nil || env.Get("GOFAST_OFF") == "1") {
+			return goTool, args, env, err
+		}
+		// A command that will make go download a toolchain (even `go
+		// version` in a module asking for a newer go) needs the engine,
+		// which serves that download.
+		if _, dl := toolchain.WillDownload(env, inv.Dir, goTool, inv.Args()); err == nil && !dl {
+			if plan == wrap.PlanGo {
+				return goTool, args, env, nil
+			}
+			// A warm cache, with nothing changed since the last
+			// complete warm-up (see warmstamp), needs no engine when
+			// the command cannot look beyond go.mod and go.sum.
+			if !inv.Resolves && !(inv.Command == "mod" && inv.Sub == "download") && warmstamp.Valid(warmstamp.Path(env, inv.Dir, goTool)) {
+				return goTool, args, env, nil
+			}
 		}
 	}
 	core := env.Get("GOFAST_CORE")

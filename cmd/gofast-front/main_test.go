@@ -4,10 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/environ"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/internal/warmstamp"
 )
 
@@ -114,8 +116,57 @@ func TestRouteWarm(t *testing.T) {
 	if target, _, _, _ := route(env.With("GOFLAGS", "-mod=mod"), self, build); target != core {
 		t.Errorf("changed GOFLAGS routed to %s, want the engine", target)
 	}
+	if target, _, _, _ := route(env, self, []string{"-C", mod, "get", "example.com/a@v1.0.0"}); target != core {
+		t.Errorf("go get with a valid record routed to %s, want the engine: it looks beyond go.sum", target)
+	}
 	os.Remove(cached)
 	if target, _, _, _ := route(env, self, build); target != core {
 		t.Errorf("recorded file gone: routed to %s, want the engine", target)
+	}
+}
+
+// TestRouteToolchainSwitch: any command that will make go download a
+// toolchain, `go version` included, goes to the engine, which serves the
+// download; once the toolchain is in the module cache, go runs at once.
+func TestRouteToolchainSwitch(t *testing.T) {
+	self, core, _ := fakeInstall(t)
+	goroot := t.TempDir()
+	realGo := filepath.Join(goroot, "bin", "go")
+	os.MkdirAll(filepath.Dir(realGo), 0o777)
+	os.WriteFile(realGo, []byte("#!/bin/sh\necho go\n"), 0o755)
+	os.WriteFile(filepath.Join(goroot, "VERSION"), []byte("go1.26.0\ntime 2026-01-01T00:00:00Z\n"), 0o666)
+	mod := t.TempDir()
+	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/m\n\ngo 1.99.0\n"), 0o666)
+	modcache := t.TempDir()
+	env := environ.Environ{"PATH=" + filepath.Dir(realGo), "HOME=" + t.TempDir(), "GOENV=off", "GOMODCACHE=" + modcache, "GOFAST_GO=" + realGo}
+
+	for _, tc := range []struct {
+		args []string
+		env  environ.Environ
+		want string
+	}{
+		{[]string{"-C", mod, "version"}, env.With("GOTOOLCHAIN", "auto"), core},
+		{[]string{"-C", mod, "env", "GOPROXY"}, env.With("GOTOOLCHAIN", "auto"), core},
+		{[]string{"-C", mod, "env", "GOTOOLCHAIN"}, env.With("GOTOOLCHAIN", "auto"), realGo},
+		{[]string{"-C", mod, "version"}, env.With("GOTOOLCHAIN", "local"), realGo},
+		{[]string{"version"}, env.With("GOTOOLCHAIN", "go1.99.1"), core},
+		{[]string{"-C", mod, "version"}, env.With("GOTOOLCHAIN", "auto").With("GOFAST_OFF", "1"), realGo},
+	} {
+		if target, _, _, err := route(tc.env, self, tc.args); err != nil || target != tc.want {
+			t.Errorf("route(%q) with GOTOOLCHAIN=%s = %s, %v; want %s", tc.args, tc.env.Get("GOTOOLCHAIN"), target, err, tc.want)
+		}
+	}
+	// The toolchain in the module cache: nothing to download.
+	dir := filepath.Join(modcache, "golang.org", "toolchain@v0.0.1-go1.99.0."+runtime.GOOS+"-"+runtime.GOARCH)
+	os.MkdirAll(filepath.Join(dir, "bin"), 0o777)
+	os.WriteFile(filepath.Join(dir, "bin", "go"), []byte("#!/bin/sh\n"), 0o755)
+	meta := filepath.Join(modcache, "cache", "download", "golang.org", "toolchain", "@v")
+	os.MkdirAll(meta, 0o777)
+	os.WriteFile(filepath.Join(meta, "v0.0.1-go1.99.0."+runtime.GOOS+"-"+runtime.GOARCH+".ziphash"), []byte("h1:x\n"), 0o666)
+	if !toolchain.Cached(modcache, "go1.99.0", runtime.GOOS, runtime.GOARCH) {
+		t.Fatal("the fake toolchain directory does not pass toolchain.Cached's checks")
+	}
+	if target, _, _, _ := route(env.With("GOTOOLCHAIN", "auto"), self, []string{"-C", mod, "version"}); target != realGo {
+		t.Errorf("cached toolchain: routed to %s, want go", target)
 	}
 }

@@ -53,11 +53,26 @@ func Run(ctx context.Context, o Options) error {
 	}
 	s := &session{opts: o, env: env, front: front}
 	plan, inv := wrap.Route(env, args)
-	switch plan {
-	case wrap.PlanGo:
-		return s.execGo(ctx, args, env)
-	case wrap.PlanOwn:
+	switch {
+	case plan == wrap.PlanOwn:
 		return s.runOwn(ctx)
+	case plan == wrap.PlanGo && env.Get("GOFAST_OFF") == "1":
+		return s.execGo(ctx, args, env)
+	}
+	if s.willDownloadToolchain(inv) {
+		if plan == wrap.PlanGo {
+			// go version, go env, ... in a module that asks for a newer
+			// go: the toolchain comes through the proxy first, and the
+			// command then runs as it would, its output untouched.
+			if err := s.fetchToolchain(ctx, inv); err != nil {
+				return err
+			}
+			return s.execGo(ctx, args, env)
+		}
+		s.switching = true
+	}
+	if plan == wrap.PlanGo {
+		return s.execGo(ctx, args, env)
 	}
 	env, err := s.warm(ctx, inv)
 	if err != nil {
@@ -82,6 +97,9 @@ type session struct {
 	// knownWarm is set when the warm-up found a valid record of a
 	// complete earlier warm-up: nothing go.mod and go.sum name is missing.
 	knownWarm bool
+	// switching is set when go will download a toolchain before it runs
+	// the command: the download must come through the proxy.
+	switching bool
 	chainMemo chainMemo
 	authOnce  sync.Once
 	creds     *goauth.Credentials

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/prefetch"
 	"github.com/gofastdev/gofast/wrap"
 	"golang.org/x/mod/module"
@@ -63,7 +64,9 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		if stop := hangStop(inv, err); stop != nil {
 			return nil, nil, stop
 		}
-		if ctx.Err() == nil {
+		// Outside a module (go install pkg@version, go run pkg@version)
+		// there is nothing to warm up: the proxy serves what go fetches.
+		if ctx.Err() == nil && !errors.Is(err, modset.ErrNoModule) {
 			s.logf("warm-up skipped: %v", err)
 		}
 		return nil, nil, nil

@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"sync"
 
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/modproxy"
 	"github.com/gofastdev/gofast/prefetch"
@@ -23,7 +26,7 @@ import (
 // gofast's. When there is no proxy entry to stand in for (GOPROXY direct
 // or off), or the proxy cannot start, go runs as it would alone.
 func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string, env goenv.Environ) error {
-	if s.knownWarm && !inv.Resolves {
+	if s.knownWarm && !inv.Resolves && !s.switching {
 		return s.execGo(ctx, args, env)
 	}
 	st, err := s.Settings(ctx, inv.Dir)
@@ -117,4 +120,57 @@ func (s *session) chainFunc(st *goenv.Settings) func(context.Context) (mirrors.L
 func (s *session) auth(st *goenv.Settings) *goauth.Credentials {
 	s.authOnce.Do(func() { s.creds, _ = goauth.Load(st.GOAUTH, s.env) })
 	return s.creds
+}
+
+// willDownloadToolchain reports whether go will switch to a toolchain it
+// must download first (GOTOOLCHAIN and the go.mod or go.work lines, read
+// as go reads them).
+func (s *session) willDownloadToolchain(inv wrap.Invocation) bool {
+	goTool, err := s.GoTool()
+	if err != nil {
+		return false
+	}
+	_, dl := toolchain.WillDownload(s.env, inv.Dir, goTool, inv.Args())
+	return dl
+}
+
+// fetchToolchain has go download the toolchain it will switch to, through
+// the loopback proxy, by running `go version` in the command's directory:
+// go fetches and verifies the toolchain as it always does, and gofast
+// serves the bytes with its chain, deadlines and retries. go's messages
+// ("go: downloading go1.x") reach stderr; a failure is go's, with its
+// exit code.
+func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error {
+	st, err := s.Settings(ctx, inv.Dir)
+	if err != nil {
+		return nil // go says what is wrong when it runs
+	}
+	user, err := mirrors.ParseList(st.GOPROXY)
+	if err != nil {
+		return nil
+	}
+	if _, ok := modproxy.GOPROXY("", user); !ok {
+		return nil
+	}
+	goTool, err := s.GoTool()
+	if err != nil {
+		return err
+	}
+	lb, closeProxy, err := s.startProxy(st)
+	if err != nil {
+		s.logf("loopback proxy not started, go fetches alone: %v", err)
+		return nil
+	}
+	defer closeProxy()
+	value, _ := modproxy.GOPROXY(lb.URL, user)
+	args := []string{"version"}
+	if inv.Dir != "" {
+		args = []string{"-C", inv.Dir, "version"}
+	}
+	err = wrap.Run(goTool, args, s.env.With("GOPROXY", value), wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
+	var ee *wrap.ExitError
+	if errors.As(err, &ee) && ee.Code == 0 && ee.Signal == nil {
+		return nil
+	}
+	return err
 }

@@ -86,7 +86,7 @@ func TestComputeNoDependencies(t *testing.T) {
 func TestComputeOutsideModule(t *testing.T) {
 	for _, gomod := range []string{"", os.DevNull} {
 		_, err := Compute(context.Background(), Options{Dir: t.TempDir(), GOMOD: gomod})
-		if !errors.Is(err, errNoModule) {
+		if !errors.Is(err, ErrNoModule) {
 			t.Errorf("GOMOD=%q: err = %v", gomod, err)
 		}
 	}

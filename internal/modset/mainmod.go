@@ -12,9 +12,9 @@ import (
 	"golang.org/x/mod/module"
 )
 
-// errNoModule is returned outside a module and a workspace, where `go mod
+// ErrNoModule is returned outside a module and a workspace, where `go mod
 // download` with no arguments has nothing to do but fail.
-var errNoModule = errors.New("no main module or workspace (GOMOD and GOWORK are empty)")
+var ErrNoModule = errors.New("no main module or workspace (GOMOD and GOWORK are empty)")
 
 // mainModule is one main module: the module of GOMOD, or one module used
 // by a go.work file.
@@ -102,7 +102,7 @@ func loadMain(opts Options) (*mainSet, error) {
 		return ms, ms.loadWork(abs(opts.Dir, opts.GOWORK))
 	}
 	if opts.GOMOD == "" || opts.GOMOD == os.DevNull {
-		return nil, errNoModule
+		return nil, ErrNoModule
 	}
 	gomod := abs(opts.Dir, opts.GOMOD)
 	root := filepath.Dir(gomod)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
+	"github.com/gofastdev/gofast/internal/environ"
 	"golang.org/x/mod/module"
 )
 
@@ -86,4 +88,28 @@ func LocalVersion(goroot string) (string, error) {
 		return "", fmt.Errorf("%s: %q is not a go version", filepath.Join(goroot, "VERSION"), v)
 	}
 	return v, nil
+}
+
+// WillDownload reports whether go, run as goTool with args in dir and env,
+// will switch to a toolchain it must first download: a switch (not one
+// found on PATH) to a toolchain the module cache does not hold. A setting
+// go would reject is no download (go reports it); so is a command go runs
+// on the local toolchain whatever the setting.
+func WillDownload(env environ.Environ, dir, goTool string, args []string) (Decision, bool) {
+	if HandledLocally(args) {
+		return Decision{}, false
+	}
+	if p, err := filepath.EvalSymlinks(goTool); err == nil {
+		goTool = p
+	}
+	goroot := filepath.Dir(filepath.Dir(goTool))
+	local, err := LocalVersion(goroot)
+	if err != nil {
+		return Decision{}, false
+	}
+	d, err := Decide(env, dir, goroot, local)
+	if err != nil || d.Target == "" || d.Path {
+		return d, false
+	}
+	return d, !Cached(ModCache(env, goroot), d.Target, runtime.GOOS, runtime.GOARCH)
 }
