@@ -310,3 +310,20 @@ func TestGOPROXY(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStart measures what starting and stopping the proxy costs a go
+// command: the fetcher (HTTP client, no connection yet) and the listener.
+func BenchmarkStart(b *testing.B) {
+	st := &goenv.Settings{GOPROXY: "https://mirror.invalid", GOMODCACHE: b.TempDir(), GOSUMDB: "off"}
+	for b.Loop() {
+		f, err := prefetch.NewFetcher(prefetch.FetcherOptions{Settings: st})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lb, err := Listen(&Handler{Fetcher: f, Settings: st})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lb.Close()
+	}
+}

@@ -20,7 +20,10 @@ func (s *session) cliApp() *cli.App {
 		Name:  "gofast",
 		Usage: "a fast, stall-proof front for the go command",
 		Description: "Every command line that is not a gofast command goes to the real go tool unchanged;\n" +
-			"gofast first warms the module cache for commands that may download modules.\n" +
+			"gofast first warms the module cache for commands that may download modules, then runs go\n" +
+			"with gofast's loopback proxy as its GOPROXY (your direct/off tail kept), so that whatever go\n" +
+			"still fetches (queries, go install pkg@version, toolchains, checksum-database lookups) gets\n" +
+			"the same mirror chain, deadlines and retries. A warm cache goes straight to go.\n" +
 			"gofast help, gofast version and gofast env are go's; use gofast self help and gofast self version.",
 		Reader:          s.opts.Stdin,
 		Writer:          s.opts.Stdout,
