@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/internal/web"
 )
 
 // prober probes targets one layer at a time. It holds no per-target state,
@@ -75,19 +76,18 @@ func (p *prober) probe(ctx context.Context, t *target) {
 }
 
 // client returns the HTTP client of the http and later layers: the same
-// resolver, dialer, roots and proxy decisions as the lower layers, and
-// HTTP/2 where the server offers it, as go's own client.
+// resolver, dialer, roots and proxy decisions as the lower layers, HTTP/2
+// where the server offers it, and go's redirect and credential rules, so
+// that a probe never sends credentials where go would not.
 func (p *prober) client() *http.Client {
-	tr := &http.Transport{
-		Proxy: func(r *http.Request) (*url.URL, error) {
-			u, _, err := p.proxies.proxyFor(r.URL)
-			return u, err
+	return web.NewClient(web.Options{
+		Proxy: func(u *url.URL) (*url.URL, error) {
+			via, _, err := p.proxies.proxyFor(u)
+			return via, err
 		},
-		DialContext:       p.dialContext,
-		TLSClientConfig:   &tls.Config{RootCAs: p.o.RootCAs},
-		ForceAttemptHTTP2: true,
-	}
-	return &http.Client{Transport: tr}
+		DialContext:     p.dialContext,
+		TLSClientConfig: &tls.Config{RootCAs: p.o.RootCAs},
+	})
 }
 
 // answer is one HTTP exchange.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/internal/web"
 )
 
 // Mirror is what one race learned about one candidate.
@@ -72,9 +73,8 @@ func Probe(ctx context.Context, opts Options, candidates List) []Mirror {
 	mod, modErr := opts.probeModule()
 	client := opts.Client
 	if client == nil {
-		var release func()
-		client, release = newClient(opts.Env, opts.deadline())
-		defer release()
+		client = web.NewClient(clientOptions(opts.Env, opts.deadline()))
+		defer client.CloseIdleConnections()
 	}
 	sumdbName := ""
 	if opts.Settings != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,7 +14,9 @@ import (
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/mod/module"
 	"golang.org/x/sync/errgroup"
 )
@@ -81,7 +84,8 @@ func newEngine(opts Options) (*engine, error) {
 	if hc == nil {
 		// Walk, zips and .info files each have their own streams, and
 		// all of them should find an idle connection to reuse.
-		hc = newHTTPClient(opts.Env, 2*opts.Jobs+infoJobs(opts.Jobs))
+		streams := 2*opts.Jobs + infoJobs(opts.Jobs)
+		hc = web.NewClient(web.Options{Env: opts.Env, MaxIdleConns: 2 * streams, MaxIdleConnsPerHost: streams})
 	}
 	private := st.GONOPROXY
 	if private == "" {
@@ -105,7 +109,7 @@ func newEngine(opts Options) (*engine, error) {
 		infoSlots: make(chan struct{}, infoJobs(opts.Jobs)),
 		src: &source{
 			chainFn:   chain,
-			http:      newRetryClient(hc, &attemptHooks{}),
+			http:      newRetryClient(hc),
 			auth:      auth,
 			idle:      opts.IdleTimeout,
 			deadline:  opts.RequestTimeout,
@@ -115,6 +119,13 @@ func newEngine(opts Options) (*engine, error) {
 		},
 	}
 	return e, nil
+}
+
+// newRetryClient is the retrying client every download goes through, with
+// the hooks that count retries and feed the stall watchdog.
+func newRetryClient(hc *http.Client) *retryablehttp.Client {
+	var h attemptHooks
+	return web.NewRetryClient(hc, web.RetryHooks{Request: h.request, Response: h.response})
 }
 
 // modCacheRW reports whether GOFLAGS has -modcacherw, which makes go leave

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/mod/module"
@@ -247,12 +248,12 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, rel string, co
 		var wait time.Duration
 		switch {
 		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && bodyAgain < bodyRetries:
-			wait = backoff(retryWaitMin, retryWaitMax, bodyAgain, nil)
+			wait = web.Backoff(web.RetryWaitMin, web.RetryWaitMax, bodyAgain, nil)
 			bodyAgain++
 		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL, strings.TrimPrefix(path.Ext(rel), ".")):
 			// Give the client's retries another round, after a longer
 			// wait: the mirror works, and go would fail on this file.
-			wait = backoff(retryWaitMax/2, retryWaitMax, 0, nil)
+			wait = web.Backoff(web.RetryWaitMax/2, web.RetryWaitMax, 0, nil)
 			rounds++
 		default:
 			return n, retries, err
@@ -285,10 +286,10 @@ const healthyRounds = 2
 func transient(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
-		return retryableStatus(he.Status)
+		return web.RetryableStatus(he.Status)
 	}
 	var ne *netError
-	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && retryableNetError(ne.err)
+	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && web.RetryableError(ne.err)
 }
 
 // serving reports whether the mirror has delivered a file with extension
