@@ -23,11 +23,10 @@ import (
 
 // engine is one Run.
 type engine struct {
-	opts    Options
-	cache   *modcache.Cache
-	src     *source
-	private string
-	prog    *progress
+	opts  Options
+	cache *modcache.Cache
+	src   *source
+	prog  *progress
 
 	// trace, when set (by tests), is told about scheduling events.
 	trace func(event string, m module.Version)
@@ -87,10 +86,6 @@ func newEngine(opts Options) (*engine, error) {
 		streams := 2*opts.Jobs + infoJobs(opts.Jobs)
 		hc = web.NewClient(web.Options{Env: opts.Env, MaxIdleConns: 2 * streams, MaxIdleConnsPerHost: streams})
 	}
-	private := st.GONOPROXY
-	if private == "" {
-		private = st.GOPRIVATE
-	}
 	auth := opts.Auth
 	if auth == nil {
 		// Credentials that cannot all be read are still used; go itself
@@ -100,7 +95,6 @@ func newEngine(opts Options) (*engine, error) {
 	e := &engine{
 		opts:      opts,
 		cache:     &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS), LockWait: opts.LockWait},
-		private:   private,
 		reports:   map[module.Version]*ModuleReport{},
 		held:      map[module.Version]heldMod{},
 		zipJobs:   map[module.Version]*zipJob{},
@@ -149,7 +143,7 @@ func (e *engine) event(ev string, m module.Version) {
 
 // isPrivate reports whether m must never be sent to a mirror.
 func (e *engine) isPrivate(m module.Version) bool {
-	return e.private != "" && module.MatchPrefixPatterns(e.private, m.Path)
+	return e.opts.Settings.NoProxy(m.Path)
 }
 
 // GoMod implements modset.Fetcher: the cached go.mod when present (go
