@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/goauth"
+	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/redact"
 	"github.com/gofastdev/gofast/mirrors"
 )
@@ -19,7 +20,7 @@ type diagnosis struct {
 
 	chain    mirrors.List
 	chainErr error
-	sumdb    *sumDB
+	sumdb    *goenv.SumDB
 	sumdbErr error
 	// userMirrors is true when GOFAST_MIRRORS is set, which lets the
 	// verdict reorder the user's GOPROXY by speed.
@@ -41,7 +42,7 @@ func newDiagnosis(o Options) *diagnosis {
 	s := o.Settings
 	d := &diagnosis{o: o, budget: newBudget(o.Timeout)}
 	d.chain, d.chainErr = mirrors.ParseList(s.GOPROXY)
-	d.sumdb, d.sumdbErr = parseSumDB(s.GOSUMDB, defaultSumDBName(s))
+	d.sumdb, d.sumdbErr = s.SumDB()
 	fast, fastChecks := mirrorsSettings(o.Env)
 	d.userMirrors = len(fast) > 0
 
@@ -89,7 +90,7 @@ func newDiagnosis(o Options) *diagnosis {
 	// The mirrors get the credentials go would send them, so that the
 	// verdict on a mirror behind a login is go's.
 	auth, _ := goauth.Load(s.GOAUTH, o.Env)
-	d.prober = &prober{o: o, b: d.budget, proxies: pc, sumdb: d.sumdb, auth: auth, private: matchesPrivate(s, o.ProbeModule.Path)}
+	d.prober = &prober{o: o, b: d.budget, proxies: pc, sumdb: d.sumdb, auth: auth, private: s.NoProxy(o.ProbeModule.Path)}
 	d.netrc = readNetrc(goauth.NetrcPath(o.Env))
 
 	d.settings = append(d.settings, goproxySettings(s, o.Env, d.chain, d.chainErr))

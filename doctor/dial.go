@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/internal/web"
 )
 
 // connectLayers checks the dns and tcp layers of reaching u, directly or
@@ -211,6 +212,8 @@ func describeErr(err error, limit time.Duration) (string, bool) {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &netErr) && netErr.Timeout():
 		return "no answer within " + fmtSeconds(limit), true
+	case errors.Is(err, web.ErrInsecureRedirect):
+		return redact.String(err.Error()) + " (go refuses to follow it: the mirror must redirect to https)", false
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused (nothing listens on that port, or a firewall rejects it)", false
 	case errors.Is(err, syscall.ECONNRESET):

@@ -28,6 +28,7 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/mirrors"
 )
 
 // Resolver looks up the addresses of a host name. *net.Resolver implements
@@ -46,18 +47,6 @@ type Dialer interface {
 // wires it to the lockcheck package, which doctor does not import so that it
 // builds and tests on its own.
 type LockScanner func(ctx context.Context, root string) (summary string, problems []string, err error)
-
-// DefaultProbeModule is the module version whose .info file is asked of every
-// mirror when Options.ProbeModule is zero: a tiny public module that every
-// mirror has cached.
-var DefaultProbeModule = module.Version{Path: "rsc.io/quote", Version: "v1.5.2"}
-
-// fallbackProbeModules stand in for DefaultProbeModule when GOPRIVATE or
-// GONOPROXY covers it, so that no private path reaches a mirror.
-var fallbackProbeModules = []module.Version{
-	{Path: "golang.org/x/text", Version: "v0.3.8"},
-	{Path: "gopkg.in/yaml.v3", Version: "v3.0.1"},
-}
 
 // DefaultTimeout bounds a Run when Options.Timeout is zero.
 const DefaultTimeout = 10 * time.Second
@@ -89,8 +78,9 @@ type Options struct {
 	// it, so that every probe ends before it. Zero means DefaultTimeout.
 	Timeout time.Duration
 	// ProbeModule is the public module version whose .info is fetched from
-	// every mirror. Zero means DefaultProbeModule, or another well-known
-	// module when GOPRIVATE or GONOPROXY covers it. A probe module matching
+	// every mirror. Zero means the one the mirror race asks for
+	// (mirrors.NeutralProbeModule): mirrors.DefaultProbeModule, or another
+	// well-known module when GONOPROXY (or GOPRIVATE) covers it. A probe module matching
 	// those patterns is never sent; the proxy layer is then skipped.
 	ProbeModule module.Version
 	// LockScan checks the module cache's lock files. Nil skips that check.
@@ -116,11 +106,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Timeout = DefaultTimeout
 	}
 	if o.ProbeModule == (module.Version{}) {
-		o.ProbeModule = DefaultProbeModule
-		for _, m := range fallbackProbeModules {
-			if !matchesPrivate(o.Settings, o.ProbeModule.Path) {
-				break
-			}
+		// When every neutral module is private the default stays, and
+		// the proxy layer is skipped rather than the module sent.
+		o.ProbeModule = mirrors.DefaultProbeModule
+		if m, ok := mirrors.NeutralProbeModule(o.Settings); ok {
 			o.ProbeModule = m
 		}
 	}

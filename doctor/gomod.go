@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
-	"golang.org/x/mod/module"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 )
@@ -92,7 +91,7 @@ func privateSettings(s *goenv.Settings, env goenv.Environ, m *mainFile, netrcMac
 	var hosts, why []string
 	for _, p := range m.requires {
 		host, _, _ := strings.Cut(p, "/")
-		if slices.Contains(hosts, host) || matchesPrivate(s, p) || sumdbExempt(s, p) {
+		if slices.Contains(hosts, host) || s.NoProxy(p) || s.NoSumDB(p) {
 			continue
 		}
 		reason := ""
@@ -125,10 +124,4 @@ func hasPrivateSuffix(host string) bool {
 		}
 	}
 	return false
-}
-
-// sumdbExempt reports whether GONOSUMDB already exempts p from
-// verification, in which case the user has decided how p is treated.
-func sumdbExempt(s *goenv.Settings, p string) bool {
-	return module.MatchPrefixPatterns(s.GONOSUMDB, p)
 }

@@ -136,8 +136,3 @@ func patternSettings(s *goenv.Settings, env goenv.Environ) []Check {
 	}
 	return checks
 }
-
-// matchesPrivate reports whether go keeps modPath away from mirrors.
-func matchesPrivate(s *goenv.Settings, modPath string) bool {
-	return module.MatchPrefixPatterns(s.GONOPROXY, modPath) || module.MatchPrefixPatterns(s.GOPRIVATE, modPath)
-}

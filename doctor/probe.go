@@ -16,7 +16,10 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/gofastdev/gofast/internal/goauth"
+	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/internal/web"
+	"github.com/gofastdev/gofast/mirrors"
 )
 
 // prober probes targets one layer at a time. It holds no per-target state,
@@ -25,7 +28,7 @@ type prober struct {
 	o       Options
 	b       budget
 	proxies *proxyConfig
-	sumdb   *sumDB
+	sumdb   *goenv.SumDB
 	auth    *goauth.Credentials // what go would send the mirrors
 	// private is true when the probe module matches GOPRIVATE or
 	// GONOPROXY and so must not be sent to mirrors.
@@ -75,19 +78,18 @@ func (p *prober) probe(ctx context.Context, t *target) {
 }
 
 // client returns the HTTP client of the http and later layers: the same
-// resolver, dialer, roots and proxy decisions as the lower layers, and
-// HTTP/2 where the server offers it, as go's own client.
+// resolver, dialer, roots and proxy decisions as the lower layers, HTTP/2
+// where the server offers it, and go's redirect and credential rules, so
+// that a probe never sends credentials where go would not.
 func (p *prober) client() *http.Client {
-	tr := &http.Transport{
-		Proxy: func(r *http.Request) (*url.URL, error) {
-			u, _, err := p.proxies.proxyFor(r.URL)
-			return u, err
+	return web.NewClient(web.Options{
+		Proxy: func(u *url.URL) (*url.URL, error) {
+			via, _, err := p.proxies.proxyFor(u)
+			return via, err
 		},
-		DialContext:       p.dialContext,
-		TLSClientConfig:   &tls.Config{RootCAs: p.o.RootCAs},
-		ForceAttemptHTTP2: true,
-	}
-	return &http.Client{Transport: tr}
+		DialContext:     p.dialContext,
+		TLSClientConfig: &tls.Config{RootCAs: p.o.RootCAs},
+	})
 }
 
 // answer is one HTTP exchange.
@@ -258,14 +260,8 @@ func (p *prober) protocol(ctx context.Context, t *target, client *http.Client, r
 }
 
 // isHTML reports whether an answer is a web page, as captive portals and
-// login pages answer every URL.
-func isHTML(a answer) bool {
-	if strings.Contains(a.resp.Header.Get("Content-Type"), "text/html") {
-		return true
-	}
-	b := strings.TrimSpace(string(a.body))
-	return strings.HasPrefix(b, "<")
-}
+// login pages answer every URL (mirrors.LooksHTML, the race's own test).
+func isHTML(a answer) bool { return mirrors.LooksHTML(a.resp.Header, a.body) }
 
 // probeFile checks a file:// GOPROXY entry: the directory must exist.
 func (p *prober) probeFile(t *target) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -359,5 +360,46 @@ func TestParseTreeNote(t *testing.T) {
 		if _, err := parseTreeNote([]byte(bad), "sum.test"); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
+	}
+}
+
+// TestRunSendsNoCredentialsOnRedirectToHTTP is issue 11's leak: doctor
+// probing an https mirror with netrc credentials that redirects to plain
+// http on the same host must not send the Authorization header there.
+func TestRunSendsNoCredentialsOnRedirectToHTTP(t *testing.T) {
+	tree := proxytest.MustBuild(proxytest.Module{Path: probeMod.Path, Version: probeMod.Version, Files: map[string]string{"a.go": "package a\n"}})
+	var leaked atomic.Int32
+	plain := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+		return proxytest.Fault{}
+	}})
+	m := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
+		if _, _, ok := r.BasicAuth(); !ok {
+			return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized}
+		}
+		return proxytest.Fault{Kind: proxytest.Redirect, Location: "http://m.example.com:" + serverPort(plain) + r.URL.Path}
+	}})
+	target := "https://m.example.com:" + serverPort(m)
+	netrc := proxytest.NetrcText(t, "machine m.example.com:"+serverPort(m)+" login alice password s3cret\n"+
+		"machine m.example.com:"+serverPort(plain)+" login alice password s3cret\n"+
+		"machine m.example.com login alice password s3cret\n")
+	r, err := Run(context.Background(), Options{
+		Settings: testSettings(t, target, "off", "", ""), Env: goenv.Environ{"NETRC=" + netrc},
+		Resolver: testResolver{"m.example.com": {"127.0.0.1"}}, Dialer: &loopbackDialer{},
+		RootCAs: serverRoots(t, m), ProbeModule: probeMod, Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := leaked.Load(); n != 0 {
+		t.Fatalf("the plain-http side got the credentials %d times", n)
+	}
+	if n := len(plain.Requests()); n != 0 {
+		t.Errorf("followed the redirect to plain http: %d requests", n)
+	}
+	if c := find(t, r, target, LayerHTTP); c.Status != Fail || !strings.Contains(c.Detail, "insecure") {
+		t.Errorf("http = %s %q, want the insecure redirect refused", c.Status, c.Detail)
 	}
 }

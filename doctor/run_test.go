@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/mirrors"
 )
 
 var probeMod = module.Version{Path: "example.com/probe", Version: "v1.0.0"}
@@ -235,15 +236,19 @@ func TestRunCancelled(t *testing.T) {
 }
 
 func TestProbeModuleAvoidsPrivatePaths(t *testing.T) {
-	o, err := Options{Settings: &goenv.Settings{GOPRIVATE: "rsc.io", GONOPROXY: "rsc.io"}}.withDefaults()
+	o, err := Options{Settings: &goenv.Settings{GOPRIVATE: "golang.org"}}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.ProbeModule == DefaultProbeModule || matchesPrivate(o.Settings, o.ProbeModule.Path) {
-		t.Errorf("probe module %v with GOPRIVATE=rsc.io", o.ProbeModule)
+	if o.ProbeModule == mirrors.DefaultProbeModule || o.Settings.NoProxy(o.ProbeModule.Path) {
+		t.Errorf("probe module %v with GOPRIVATE=golang.org", o.ProbeModule)
+	}
+	o, _ = Options{Settings: &goenv.Settings{GOPRIVATE: "*"}}.withDefaults()
+	if o.ProbeModule != mirrors.DefaultProbeModule {
+		t.Errorf("probe module %v with GOPRIVATE=*, want the default (never sent)", o.ProbeModule)
 	}
 	o, _ = Options{Settings: &goenv.Settings{}}.withDefaults()
-	if o.ProbeModule != DefaultProbeModule {
+	if o.ProbeModule != mirrors.DefaultProbeModule {
 		t.Errorf("probe module %v, want the default", o.ProbeModule)
 	}
 }

@@ -1,14 +1,12 @@
 package doctor
 
 import (
-	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/mirrors"
@@ -118,46 +116,6 @@ func TestPatternSettings(t *testing.T) {
 	}
 	if !sawSum || !sawInsecure {
 		t.Errorf("checks = %+v", checks)
-	}
-}
-
-func TestParseSumDB(t *testing.T) {
-	_, vkey, err := note.GenerateKey(rand.Reader, "sum.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		gosumdb  string
-		name     string
-		url      string
-		explicit bool
-		err      string
-	}{
-		{gosumdb: "off"},
-		{gosumdb: "sum.default.test", name: "sum.default.test", url: "https://sum.default.test"},
-		{gosumdb: vkey, name: "sum.test", url: "https://sum.test"},
-		{gosumdb: vkey + " https://mirror.test/sumdb/sum.test/", name: "sum.test", url: "https://mirror.test/sumdb/sum.test", explicit: true},
-		{gosumdb: chinaSumDB, name: "sum.default.test", url: "https://" + chinaSumDB, explicit: true},
-		{gosumdb: "sum.other.test", err: "not a known database"},
-		{gosumdb: "sum.test+bad+key", err: "invalid GOSUMDB"},
-		{gosumdb: vkey + " https://a.test https://b.test", err: "too many fields"},
-	}
-	for _, tt := range tests {
-		db, err := parseSumDB(tt.gosumdb, "sum.default.test")
-		switch {
-		case tt.err != "":
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("%q: err = %v, want %q", tt.gosumdb, err, tt.err)
-			}
-		case err != nil:
-			t.Errorf("%q: %v", tt.gosumdb, err)
-		case tt.name == "":
-			if db != nil {
-				t.Errorf("%q: got %+v, want nil", tt.gosumdb, db)
-			}
-		case db.Name != tt.name || db.URL != tt.url || db.Explicit != tt.explicit:
-			t.Errorf("%q: got %+v", tt.gosumdb, db)
-		}
 	}
 }
 

@@ -2,11 +2,16 @@ package mirrors
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/proxyenv"
+	"github.com/gofastdev/gofast/internal/web"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/proxytest"
@@ -61,10 +66,8 @@ func TestProbeThroughEnvProxy(t *testing.T) {
 	opts := testOptions(t, testSettings(t, "off", ""), "HTTP_PROXY="+proxy.URL)
 	// Guard: if the client would not use the proxy, stop before Probe
 	// sends a DNS query for the made-up name off this machine.
-	client, release := newClient(opts.Env, opts.Deadline)
-	release()
 	req, _ := http.NewRequest("GET", "http://mirror.invalid/x", nil)
-	if u, err := client.Transport.(credentialGuard).RoundTripper.(*http.Transport).Proxy(req); err != nil || u == nil || u.String() != proxy.URL {
+	if u, err := clientOptions(opts.Env, opts.Deadline).ProxyFunc()(req); err != nil || u == nil || u.String() != proxy.URL {
 		t.Fatalf("client would not use HTTP_PROXY from Env: %v, %v", u, err)
 	}
 	cands, _ := ParseList("http://mirror.invalid")
@@ -91,10 +94,43 @@ func TestProbeSendsNoCredentialsOverHTTP(t *testing.T) {
 	if got[0].OK || !strings.Contains(got[0].Err, "refusing to pass credentials") || strings.Contains(got[0].Err, "s3cret") {
 		t.Errorf("probe result %+v", got[0])
 	}
+}
 
-	req, _ := http.NewRequest("GET", "http://mirror.test/x", nil)
-	via, _ := http.NewRequest("GET", "https://mirror.test/x", nil)
-	if err := checkRedirect(req, []*http.Request{via}); err == nil {
-		t.Error("a redirect from https to http is followed")
+// TestProbeSendsNoCredentialsOnRedirectToHTTP is issue 11's leak: an https
+// mirror with netrc credentials that redirects the probe to plain http on
+// the same host must not have the Authorization header sent there.
+func TestProbeSendsNoCredentialsOnRedirectToHTTP(t *testing.T) {
+	var leaked atomic.Int32
+	target := proxytest.New(t, proxytest.Options{FS: testTree().FS, Fault: func(r *http.Request) proxytest.Fault {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+		return proxytest.Fault{}
+	}})
+	mirror := proxytest.New(t, proxytest.Options{FS: testTree().FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
+		if _, _, ok := r.BasicAuth(); !ok {
+			return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized}
+		}
+		return proxytest.Fault{Kind: proxytest.Redirect, Location: target.URL + r.URL.Path}
+	}})
+	mu, _ := url.Parse(mirror.URL)
+	tu, _ := url.Parse(target.URL)
+	netrc := proxytest.NetrcText(t, "machine "+mu.Host+" login alice password s3cret\n"+
+		"machine "+tu.Host+" login alice password s3cret\n")
+	opts := testOptions(t, testSettings(t, mirror.URL, ""), "NETRC="+netrc)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(mirror.CertificatePEM())
+	o := clientOptions(opts.Env, opts.deadline())
+	o.TLSClientConfig = &tls.Config{RootCAs: pool}
+	opts.Client = web.NewClient(o)
+	got := Probe(context.Background(), opts, List{{URL: mirror.URL, Kind: Proxy}})
+	if n := leaked.Load(); n != 0 {
+		t.Fatalf("the plain-http side got the credentials %d times", n)
+	}
+	if n := len(target.Requests()); n != 0 {
+		t.Errorf("followed the redirect to plain http: %d requests", n)
+	}
+	if got[0].OK || !strings.Contains(got[0].Err, "insecure") {
+		t.Errorf("probe result %+v, want the insecure redirect refused", got[0])
 	}
 }

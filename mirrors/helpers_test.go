@@ -60,7 +60,7 @@ func noise(n int) string {
 func fakeGoroot(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	env := "# test toolchain defaults\nGOPROXY=" + testDefaultGOPROXY + "\nGOSUMDB=sum.default.test\nGOTOOLCHAIN=local\n"
+	env := "# test toolchain defaults\nGOPROXY=" + testDefaultGOPROXY + "\nGOSUMDB=sum.test\nGOTOOLCHAIN=local\n"
 	if err := os.WriteFile(filepath.Join(dir, "go.env"), []byte(env), 0o666); err != nil {
 		t.Fatal(err)
 	}

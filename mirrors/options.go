@@ -25,19 +25,6 @@ const (
 	DefaultThroughputTime = 2 * time.Second
 )
 
-// DefaultProbeModule is the neutral public module version every mirror is
-// asked for. It is old, small to describe and served by every public mirror.
-var DefaultProbeModule = module.Version{Path: "golang.org/x/text", Version: "v0.3.8"}
-
-// fallbackProbeModules stand in for DefaultProbeModule when the user's
-// GOPRIVATE or GONOPROXY covers it, so that no private path ever reaches a
-// mirror.
-var fallbackProbeModules = []module.Version{
-	{Path: "github.com/google/uuid", Version: "v1.6.0"},
-	{Path: "gopkg.in/yaml.v3", Version: "v3.0.1"},
-	{Path: "github.com/pkg/errors", Version: "v0.9.1"},
-}
-
 // Options configure Select, Candidates and Probe. Only Settings is
 // required; every other zero value has the documented default.
 type Options struct {
@@ -154,28 +141,19 @@ func ParseTTL(s string) (time.Duration, error) {
 var errPrivateProbe = errors.New("matches GOPRIVATE/GONOPROXY")
 
 // probeModule returns the module version to ask mirrors for, never one
-// covered by GONOPROXY or GOPRIVATE.
+// go keeps away from mirrors (GONOPROXY, defaulting to GOPRIVATE).
 func (o Options) probeModule() (module.Version, error) {
-	private := func(p string) bool {
-		s := o.Settings
-		if s == nil {
-			return false
-		}
-		return module.MatchPrefixPatterns(s.GONOPROXY, p) || module.MatchPrefixPatterns(s.GOPRIVATE, p)
-	}
 	if o.ProbeModule.Path != "" {
 		if err := module.Check(o.ProbeModule.Path, o.ProbeModule.Version); err != nil {
 			return module.Version{}, fmt.Errorf("probe module: %w", err)
 		}
-		if private(o.ProbeModule.Path) {
+		if o.Settings != nil && o.Settings.NoProxy(o.ProbeModule.Path) {
 			return module.Version{}, fmt.Errorf("probe module %s %w; it is never sent to a mirror", o.ProbeModule.Path, errPrivateProbe)
 		}
 		return o.ProbeModule, nil
 	}
-	for _, m := range append([]module.Version{DefaultProbeModule}, fallbackProbeModules...) {
-		if !private(m.Path) {
-			return m, nil
-		}
+	if m, ok := NeutralProbeModule(o.Settings); ok {
+		return m, nil
 	}
 	return module.Version{}, fmt.Errorf("every neutral probe module %w; no mirror is probed", errPrivateProbe)
 }

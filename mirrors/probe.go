@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/internal/web"
 )
 
 // Mirror is what one race learned about one candidate.
@@ -72,13 +73,15 @@ func Probe(ctx context.Context, opts Options, candidates List) []Mirror {
 	mod, modErr := opts.probeModule()
 	client := opts.Client
 	if client == nil {
-		var release func()
-		client, release = newClient(opts.Env, opts.deadline())
-		defer release()
+		client = web.NewClient(clientOptions(opts.Env, opts.deadline()))
+		defer client.CloseIdleConnections()
 	}
 	sumdbName := ""
 	if opts.Settings != nil {
-		sumdbName = opts.Settings.SumDBName()
+		// A GOSUMDB go rejects, or off, has no database to ask about.
+		if db, err := opts.Settings.SumDB(); err == nil && db != nil {
+			sumdbName = db.Name
+		}
 	}
 	auth := opts.auth()
 
@@ -206,7 +209,7 @@ func classify(resp *http.Response, mod module.Version) string {
 		if err != nil {
 			return fmt.Sprintf("reading %s: %s", file, redact.String(err.Error()))
 		}
-		if looksHTML(resp, body) {
+		if LooksHTML(resp.Header, body) {
 			return fmt.Sprintf("answered %s with an HTML page, not a module proxy (captive portal or login page?)", file)
 		}
 		var info struct{ Version string }
@@ -219,7 +222,7 @@ func classify(resp *http.Response, mod module.Version) string {
 		if err != nil {
 			return fmt.Sprintf("reading a %d answer: %s", resp.StatusCode, redact.String(err.Error()))
 		}
-		if looksHTML(resp, body) {
+		if LooksHTML(resp.Header, body) {
 			return fmt.Sprintf("answered %d with an HTML page: a web server, not a module proxy (wrong URL?)", resp.StatusCode)
 		}
 		if len(body) > maxNotFoundBody {
@@ -235,18 +238,6 @@ func classify(resp *http.Response, mod module.Version) string {
 		return fmt.Sprintf("answered %s: it wants credentials, and the netrc file has none for it (go may get some from a GOAUTH command)", resp.Status)
 	}
 	return "answered " + resp.Status
-}
-
-// looksHTML reports whether a body is a web page: by its declared type or,
-// when none is declared, by sniffing.
-func looksHTML(resp *http.Response, body []byte) bool {
-	ct := strings.ToLower(resp.Header.Get("Content-Type"))
-	if strings.Contains(ct, "html") {
-		return true
-	}
-	head := strings.ToLower(strings.TrimSpace(string(body[:min(len(body), 512)])))
-	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html") ||
-		strings.Contains(http.DetectContentType(body), "html")
 }
 
 // snippet shortens a body for a message.
@@ -269,7 +260,7 @@ func checkSumDB(ctx context.Context, client *http.Client, auth *goauth.Credentia
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxNotFoundBody))
-	return resp.StatusCode == http.StatusOK && !looksHTML(resp, body), tr
+	return resp.StatusCode == http.StatusOK && !LooksHTML(resp.Header, body), tr
 }
 
 // maxThroughputBytes bounds a throughput sample, whatever the link speed.

@@ -43,7 +43,7 @@ func (z *zoo) all() []string {
 func TestProbeTellsMirrorsApart(t *testing.T) {
 	t.Parallel()
 	z := startZoo(t)
-	s := testSettings(t, "https://corp.test,direct", "sum.test+00000000+key")
+	s := testSettings(t, "https://corp.test,direct", "sum.test")
 	opts := testOptions(t, s)
 	// The stalled mirror is in TestProbeBoundedByDeadline; without it
 	// this race ends as soon as the slowest mirror answers.
@@ -118,7 +118,7 @@ func TestProbeTellsMirrorsApart(t *testing.T) {
 func TestProbeBoundedByDeadline(t *testing.T) {
 	t.Parallel()
 	z := startZoo(t)
-	opts := testOptions(t, testSettings(t, "https://corp.test,direct", "sum.test+00000000+key"))
+	opts := testOptions(t, testSettings(t, "https://corp.test,direct", "sum.test"))
 	opts.Deadline = 0 // DefaultDeadline, 1.5s
 	cands, err := ParseList(strings.Join(z.all(), ","))
 	if err != nil {

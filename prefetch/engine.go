@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,18 +14,19 @@ import (
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/mod/module"
 	"golang.org/x/sync/errgroup"
 )
 
 // engine is one Run.
 type engine struct {
-	opts    Options
-	cache   *modcache.Cache
-	src     *source
-	private string
-	prog    *progress
+	opts  Options
+	cache *modcache.Cache
+	src   *source
+	prog  *progress
 
 	// trace, when set (by tests), is told about scheduling events.
 	trace func(event string, m module.Version)
@@ -81,11 +83,8 @@ func newEngine(opts Options) (*engine, error) {
 	if hc == nil {
 		// Walk, zips and .info files each have their own streams, and
 		// all of them should find an idle connection to reuse.
-		hc = newHTTPClient(opts.Env, 2*opts.Jobs+infoJobs(opts.Jobs))
-	}
-	private := st.GONOPROXY
-	if private == "" {
-		private = st.GOPRIVATE
+		streams := 2*opts.Jobs + infoJobs(opts.Jobs)
+		hc = web.NewClient(web.Options{Env: opts.Env, MaxIdleConns: 2 * streams, MaxIdleConnsPerHost: streams})
 	}
 	auth := opts.Auth
 	if auth == nil {
@@ -96,7 +95,6 @@ func newEngine(opts Options) (*engine, error) {
 	e := &engine{
 		opts:      opts,
 		cache:     &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS), LockWait: opts.LockWait},
-		private:   private,
 		reports:   map[module.Version]*ModuleReport{},
 		held:      map[module.Version]heldMod{},
 		zipJobs:   map[module.Version]*zipJob{},
@@ -106,6 +104,13 @@ func newEngine(opts Options) (*engine, error) {
 		src:       newSource(chain, hc, auth, opts.IdleTimeout, opts.RequestTimeout, opts.OnMirrorFailure),
 	}
 	return e, nil
+}
+
+// newRetryClient is the retrying client every download goes through, with
+// the hooks that count retries and feed the stall watchdog.
+func newRetryClient(hc *http.Client) *retryablehttp.Client {
+	var h attemptHooks
+	return web.NewRetryClient(hc, web.RetryHooks{Request: h.request, Response: h.response})
 }
 
 // modCacheRW reports whether GOFLAGS has -modcacherw, which makes go leave
@@ -129,7 +134,7 @@ func (e *engine) event(ev string, m module.Version) {
 
 // isPrivate reports whether m must never be sent to a mirror.
 func (e *engine) isPrivate(m module.Version) bool {
-	return e.private != "" && module.MatchPrefixPatterns(e.private, m.Path)
+	return e.opts.Settings.NoProxy(m.Path)
 }
 
 // GoMod implements modset.Fetcher: the cached go.mod when present (go

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/internal/web"
 )
 
 // run prefetches testMods through goproxy (with servers already started)
@@ -80,8 +81,8 @@ func TestGOPROXYWalk(t *testing.T) {
 		{name: "404 comma", fault: proxytest.Fault{Kind: proxytest.Status, Status: 404}, sep: ",", wantSecond: true, maxFirst: 3},
 		{name: "410 comma", fault: proxytest.Fault{Kind: proxytest.Status, Status: 410}, sep: ",", wantSecond: true, maxFirst: 3},
 		{name: "403 comma fails, no retry", fault: proxytest.Fault{Kind: proxytest.Status, Status: 403}, sep: ",", wantFailed: true, maxFirst: 3},
-		{name: "500 comma fails after retries", fault: proxytest.Fault{Kind: proxytest.Status, Status: 500}, sep: ",", wantFailed: true, maxFirst: 3 * (retryMax + 1)},
-		{name: "500 pipe falls through", fault: proxytest.Fault{Kind: proxytest.Status, Status: 502}, sep: "|", wantSecond: true, maxFirst: 3 * (retryMax + 1)},
+		{name: "500 comma fails after retries", fault: proxytest.Fault{Kind: proxytest.Status, Status: 500}, sep: ",", wantFailed: true, maxFirst: 3 * (web.RetryMax + 1)},
+		{name: "500 pipe falls through", fault: proxytest.Fault{Kind: proxytest.Status, Status: 502}, sep: "|", wantSecond: true, maxFirst: 3 * (web.RetryMax + 1)},
 		{name: "stall pipe falls through", fault: proxytest.Fault{Kind: proxytest.StallHeaders}, sep: "|", wantSecond: true, maxFirst: 3},
 		{name: "stall mid-body pipe", fault: proxytest.Fault{Kind: proxytest.StallBody, After: 20}, sep: "|", wantSecond: true, maxFirst: 3},
 		{name: "trickle pipe falls through", fault: proxytest.Fault{Kind: proxytest.Trickle, After: 10, Every: 20 * time.Millisecond}, sep: "|", wantSecond: true, maxFirst: 3},

@@ -16,6 +16,7 @@ import (
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/module"
 )
@@ -77,7 +78,7 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	}
 	hc := o.Client
 	if hc == nil {
-		hc = newHTTPClient(o.Env, o.Jobs)
+		hc = web.NewClient(web.Options{Env: o.Env, MaxIdleConns: 2 * o.Jobs, MaxIdleConnsPerHost: o.Jobs})
 	}
 	auth := o.Auth
 	if auth == nil {

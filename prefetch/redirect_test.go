@@ -3,11 +3,16 @@ package prefetch
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/gofastdev/gofast/internal/environ"
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/internal/web"
 )
 
 // TestNoRedirectFromHTTPSToHTTP checks the go command's redirect policy:
@@ -39,9 +44,7 @@ func TestNoRedirectFromHTTPSToHTTP(t *testing.T) {
 func trustingClient(srv *proxytest.Server) *http.Client {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(srv.CertificatePEM())
-	client := newHTTPClient(nil, 4)
-	client.Transport.(credentialGuard).RoundTripper.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool}
-	return client
+	return web.NewClient(web.Options{TLSClientConfig: &tls.Config{RootCAs: pool}})
 }
 
 func TestRedirectLimit(t *testing.T) {
@@ -56,8 +59,8 @@ func TestRedirectLimit(t *testing.T) {
 	if rep.Failed != 3 || !strings.Contains(rep.Err().Error(), "redirects") {
 		t.Errorf("failed = %d: %v", rep.Failed, rep.Err())
 	}
-	if n := loop.Count(".zip"); n != 3*maxRedirects {
-		t.Errorf("%d zip requests, want %d (one chain of redirects per zip, no retries)", n, 3*maxRedirects)
+	if n := loop.Count(".zip"); n != 3*web.MaxRedirects {
+		t.Errorf("%d zip requests, want %d (one chain of redirects per zip, no retries)", n, 3*web.MaxRedirects)
 	}
 }
 
@@ -78,5 +81,42 @@ func TestNoCredentialsOverHTTP(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("password in the message: %v", err)
+	}
+}
+
+// TestNoCredentialsOnRedirectToHTTP is issue 11's leak: an https mirror
+// with netrc credentials that redirects to plain http on the same host
+// must not have the Authorization header sent there in clear text.
+func TestNoCredentialsOnRedirectToHTTP(t *testing.T) {
+	tree := proxytest.MustBuild(testMods...)
+	var leaked atomic.Int32
+	target := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+		return proxytest.Fault{}
+	}})
+	mirror := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
+		if _, _, ok := r.BasicAuth(); !ok {
+			return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized}
+		}
+		return proxytest.Fault{Kind: proxytest.Redirect, Location: target.URL + r.URL.Path}
+	}})
+	mu, _ := url.Parse(mirror.URL)
+	tu, _ := url.Parse(target.URL)
+	netrc := proxytest.NetrcText(t, "machine "+mu.Host+" login alice password s3cret\n"+
+		"machine "+tu.Host+" login alice password s3cret\n")
+	rep, _ := run(t, tree, mirror.URL, func(o *Options) {
+		o.Env = environ.Environ{"NETRC=" + netrc}
+		o.Client = trustingClient(mirror)
+	})
+	if n := leaked.Load(); n != 0 {
+		t.Fatalf("the plain-http side got the credentials %d times", n)
+	}
+	if n := len(target.Requests()); n != 0 {
+		t.Errorf("followed the redirect to plain http: %d requests", n)
+	}
+	if err := rep.Err(); err == nil || !errors.Is(err, web.ErrInsecureRedirect) {
+		t.Errorf("want the insecure redirect refused, got %v", err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/redact"
+	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/mod/module"
@@ -59,7 +59,7 @@ type source struct {
 func newSource(chain func(context.Context) (mirrors.List, error), hc *http.Client, auth *goauth.Credentials, idle, deadline time.Duration, onFailure func(url, reason string)) *source {
 	return &source{
 		chainFn:   chain,
-		http:      newRetryClient(hc, &attemptHooks{}),
+		http:      newRetryClient(hc),
 		auth:      auth,
 		idle:      idle,
 		deadline:  deadline,
@@ -291,15 +291,15 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n 
 		resumed := f.spool != nil && f.spool.offset() > from
 		switch {
 		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && resumed && resumes < maxResumes:
-			wait = retryWaitMin
+			wait = web.RetryWaitMin
 			resumes++
 		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && bodyAgain < bodyRetries:
-			wait = backoff(retryWaitMin, retryWaitMax, bodyAgain, nil)
+			wait = web.Backoff(web.RetryWaitMin, web.RetryWaitMax, bodyAgain, nil)
 			bodyAgain++
-		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL, strings.TrimPrefix(path.Ext(rel), ".")):
+		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL, f.ext):
 			// Give the client's retries another round, after a longer
 			// wait: the mirror works, and go would fail on this file.
-			wait = backoff(retryWaitMax/2, retryWaitMax, 0, nil)
+			wait = web.Backoff(web.RetryWaitMax/2, web.RetryWaitMax, 0, nil)
 			rounds++
 		default:
 			return n, retries, err
@@ -337,10 +337,10 @@ const healthyRounds = 2
 func transient(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
-		return retryableStatus(he.Status)
+		return web.RetryableStatus(he.Status)
 	}
 	var ne *netError
-	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && retryableNetError(ne.err)
+	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && web.RetryableError(ne.err)
 }
 
 // serving reports whether the mirror has delivered a file with extension

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 )
 
@@ -22,7 +23,7 @@ func testSource(t *testing.T, goproxy string) *source {
 	}
 	return &source{
 		chainFn:  func(context.Context) (mirrors.List, error) { return chain, nil },
-		http:     newRetryClient(newHTTPClient(nil, 4), &attemptHooks{}),
+		http:     newRetryClient(web.NewClient(web.Options{})),
 		idle:     500 * time.Millisecond,
 		deadline: 5 * time.Second,
 		failures: map[string]int{},
@@ -94,7 +95,7 @@ func failFirst(suffix string, n int, status int) func(*http.Request) proxytest.F
 func TestFlakyButServingMirror(t *testing.T) {
 	tree := proxytest.MustBuild(testMods...)
 	zip := "/example.com/dep/@v/v1.0.0.zip"
-	attempts := retryMax + 1
+	attempts := web.RetryMax + 1
 
 	flaky := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: failFirst(zip, attempts+1, 503)})
 	rep, _ := run(t, tree, flaky.URL, nil)

@@ -38,7 +38,7 @@ func runDoctor(t *testing.T, env []string, args ...string) (stdout, stderr strin
 }
 
 func TestDoctorHealthyExitsZero(t *testing.T) {
-	tree := proxytest.MustBuild(proxytest.Module{Path: "rsc.io/quote", Version: "v1.5.2"})
+	tree := proxytest.MustBuild(proxytest.Module{Path: "golang.org/x/text", Version: "v0.3.8"})
 	srv := proxytest.New(t, proxytest.Options{FS: tree.FS})
 	out, errOut, code := runDoctor(t, doctorEnv(t, srv.URL+",direct"), "--json")
 	if code != 0 {
@@ -67,7 +67,7 @@ func TestDoctorHealthyExitsZero(t *testing.T) {
 	if !sawProxy {
 		t.Errorf("mirror's proxy layer not ok:\n%s", out)
 	}
-	if srv.Count("/rsc.io/quote/@v/v1.5.2.info") != 1 {
+	if srv.Count("/golang.org/x/text/@v/v0.3.8.info") != 1 {
 		t.Errorf("mirror requests: %v", srv.Requests())
 	}
 }
@@ -89,7 +89,7 @@ func TestDoctorBrokenMirrorExitsOne(t *testing.T) {
 }
 
 func TestDoctorDiagnosesSettingsGoEnvRejects(t *testing.T) {
-	tree := proxytest.MustBuild(proxytest.Module{Path: "rsc.io/quote", Version: "v1.5.2"})
+	tree := proxytest.MustBuild(proxytest.Module{Path: "golang.org/x/text", Version: "v0.3.8"})
 	srv := proxytest.New(t, proxytest.Options{FS: tree.FS})
 	env := append(doctorEnv(t, srv.URL), "GO111MODULE=sometimes")
 	out, errOut, code := runDoctor(t, env)

@@ -140,21 +140,6 @@ func (s *Settings) GOPROXYIsDefault() bool {
 	return err == nil && def == s.GOPROXY
 }
 
-// SumDBName returns the checksum database's name: the first word of GOSUMDB
-// (which may be followed by a key and URL), or "" when GOSUMDB is off.
-func (s *Settings) SumDBName() string {
-	f := strings.Fields(s.GOSUMDB)
-	if len(f) == 0 || f[0] == "off" {
-		return ""
-	}
-	name := f[0]
-	// A GOSUMDB of the form "name+hash+key" names the database before the first '+'.
-	if i := strings.Index(name, "+"); i >= 0 {
-		name = name[:i]
-	}
-	return name
-}
-
 // readGoEnvFile reads one key from a go.env-format file ("KEY=value" lines,
 // '#' comments), as the go command does.
 func readGoEnvFile(file, key string) (string, error) {

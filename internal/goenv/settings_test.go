@@ -14,7 +14,7 @@ import (
 func TestSettings(t *testing.T) {
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "go.env"), []byte("# defaults\nGOPROXY=https://proxy.example/,direct\nGOSUMDB=sum.example\n"), 0o644)
-	s, err := Parse([]byte(`{"GOPROXY":"https://proxy.example/,direct","GOSUMDB":"sum.example+abc+key https://sum.example","GOROOT":"` + filepath.ToSlash(root) + `","GOMODCACHE":"/c"}`))
+	s, err := Parse([]byte(`{"GOPROXY":"https://proxy.example/,direct","GOSUMDB":"sum.example https://sum.example","GOROOT":"` + filepath.ToSlash(root) + `","GOMODCACHE":"/c"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,16 +24,16 @@ func TestSettings(t *testing.T) {
 	if def, _ := s.DefaultGOPROXY(); def != "https://proxy.example/,direct" {
 		t.Errorf("DefaultGOPROXY = %q", def)
 	}
-	if n := s.SumDBName(); n != "sum.example" {
-		t.Errorf("SumDBName = %q", n)
+	if db, err := s.SumDB(); err != nil || db == nil || db.Name != "sum.example" || db.URL != "https://sum.example" {
+		t.Errorf("SumDB = %+v, %v", db, err)
 	}
 	s.GOPROXY = "https://corp.example"
 	if s.GOPROXYIsDefault() {
 		t.Error("a user GOPROXY was taken for the default")
 	}
 	s.GOSUMDB = "off"
-	if s.SumDBName() != "" {
-		t.Error("GOSUMDB=off has no database name")
+	if db, err := s.SumDB(); db != nil || err != nil {
+		t.Errorf("GOSUMDB=off: SumDB = %+v, %v; want none", db, err)
 	}
 	if _, err := Parse([]byte("not json")); err == nil {
 		t.Error("Parse accepted garbage")

@@ -74,6 +74,23 @@ func TestComputeGONOPROXY(t *testing.T) {
 	}
 }
 
+// TestComputeGONOPROXYOverridesGOPRIVATE: go fetches through the mirrors
+// whatever GONOPROXY does not match, even a path GOPRIVATE covers (which
+// then only skips the checksum database), as go's mod_gonoproxy test.
+func TestComputeGONOPROXYOverridesGOPRIVATE(t *testing.T) {
+	mods := []proxytest.Module{mod("corp.example/p", "v1.0.0", "1.21")}
+	opts, f := unitModule(t, mods, map[string]string{"go.mod": gomod("example.com/main", "1.21", "corp.example/p v1.0.0")})
+	opts.GOPRIVATE = "corp.example"
+	opts.GONOPROXY = "none.example"
+	set, err := Compute(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.calls) != 1 || len(set.Skipped) != 0 || len(set.Zips) != 1 {
+		t.Errorf("calls %v, set %+v; want corp.example/p fetched through the mirror", f.calls, set)
+	}
+}
+
 func TestComputeNoDependencies(t *testing.T) {
 	opts, _ := unitModule(t, nil, map[string]string{"go.mod": gomod("example.com/main", "1.21")})
 	opts.Fetch = nil

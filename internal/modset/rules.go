@@ -8,6 +8,8 @@ import (
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
+
+	"github.com/gofastdev/gofast/internal/goenv"
 )
 
 // rules are the main modules' directives that change the module graph:
@@ -18,7 +20,7 @@ type rules struct {
 	work    replaceSet      // go.work's replacements (workspace mode)
 	mods    []replaceSet    // each main module's replacements, in order
 	exclude map[module.Version]bool
-	private []string // GONOPROXY and GOPRIVATE patterns
+	private goenv.Settings // GONOPROXY and GOPRIVATE, read with go's rule
 }
 
 // replaceSet is the replace directives of one file, with the directory
@@ -38,11 +40,7 @@ func (r replacement) local() bool { return r.dir != "" }
 
 func newRules(ms *mainSet, opts Options) (*rules, error) {
 	r := &rules{main: map[string]bool{}, exclude: map[module.Version]bool{}}
-	for _, p := range []string{opts.GONOPROXY, opts.GOPRIVATE} {
-		if p != "" {
-			r.private = append(r.private, p)
-		}
-	}
+	r.private = goenv.Settings{GONOPROXY: opts.GONOPROXY, GOPRIVATE: opts.GOPRIVATE}
 	if ms.workspace() {
 		m, err := toReplaceMap(ms.workFile, ms.work.Replace)
 		if err != nil {
@@ -147,15 +145,9 @@ func (r *rules) excluded(reqs []module.Version) []module.Version {
 	return out
 }
 
-// isPrivate reports whether path must never be sent to a mirror.
-func (r *rules) isPrivate(path string) bool {
-	for _, p := range r.private {
-		if module.MatchPrefixPatterns(p, path) {
-			return true
-		}
-	}
-	return false
-}
+// isPrivate reports whether path must never be sent to a mirror: go
+// fetches it directly (goenv.Settings.NoProxy).
+func (r *rules) isPrivate(path string) bool { return r.private.NoProxy(path) }
 
 // isToolchain reports whether path is one of the pseudo-modules "go" and
 // "toolchain" that go keeps in the graph for version bookkeeping; they are

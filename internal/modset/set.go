@@ -36,7 +36,8 @@ type Options struct {
 	// GOFLAGS is go env's GOFLAGS (for -mod=vendor/-mod=mod/-modfile).
 	GOFLAGS string
 	// GOPRIVATE and GONOPROXY select the modules left to go (never sent to
-	// a mirror). GONOPROXY defaults to GOPRIVATE when empty, as in go.
+	// a mirror): those matching GONOPROXY, which defaults to GOPRIVATE when
+	// empty, as in go (goenv.Settings.NoProxy).
 	GOPRIVATE string
 	GONOPROXY string
 	// GOVERSION is the running toolchain's version (go env GOVERSION), for

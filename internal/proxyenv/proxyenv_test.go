@@ -44,3 +44,45 @@ func TestFunc(t *testing.T) {
 		t.Errorf("no proxy variables: got proxy %v", got)
 	}
 }
+
+func TestVariable(t *testing.T) {
+	for _, tc := range []struct {
+		env         environ.Environ
+		name, value string
+	}{
+		{nil, "HTTPS_PROXY", ""},
+		{environ.Environ{"https_proxy=low"}, "https_proxy", "low"},
+		{environ.Environ{"https_proxy=low", "HTTPS_PROXY=up"}, "HTTPS_PROXY", "up"},
+		{environ.Environ{"HTTPS_PROXY=", "https_proxy=low"}, "https_proxy", "low"},
+	} {
+		if n, v := Variable(tc.env, "HTTPS_PROXY"); n != tc.name || v != tc.value {
+			t.Errorf("%v: %s=%q, want %s=%q", tc.env, n, v, tc.name, tc.value)
+		}
+	}
+}
+
+func TestProxyURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                           "",
+		"http://proxy.example:1":     "http://proxy.example:1",
+		"proxy.example:3128":         "http://proxy.example:3128",
+		"socks5://127.0.0.1:1080":    "socks5://127.0.0.1:1080",
+		"http://proxy.example\x7f:1": "", // go ignores what does not parse
+	} {
+		got := ""
+		if u := ProxyURL(in); u != nil {
+			got = u.String()
+		}
+		if got != want {
+			t.Errorf("ProxyURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCGIRefusesHTTPProxy(t *testing.T) {
+	env := environ.Environ{"HTTP_PROXY=http://proxy.example:3128", "REQUEST_METHOD=GET"}
+	u, _ := url.Parse("http://m.example/x")
+	if _, err := Func(env)(&http.Request{URL: u}); err == nil {
+		t.Error("HTTP_PROXY used in a CGI environment")
+	}
+}

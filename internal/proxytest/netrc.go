@@ -4,20 +4,19 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"testing"
 )
 
 // NetrcFile writes a netrc file giving login and password for machine
 // (a host or host:port, as go matches them) in a new temporary directory,
 // and returns its path, for NETRC.
-func NetrcFile(t testing.TB, machine, login, password string) string {
+func NetrcFile(t TB, machine, login, password string) string {
 	t.Helper()
 	return NetrcText(t, "machine "+machine+"\n\tlogin "+login+"\n\tpassword "+password+"\n")
 }
 
 // NetrcText writes text as a netrc file in a new temporary directory and
 // returns its path.
-func NetrcText(t testing.TB, text string) string {
+func NetrcText(t TB, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "netrc")
 	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {

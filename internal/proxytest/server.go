@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"golang.org/x/mod/sumdb"
@@ -119,7 +118,7 @@ func Start(opts Options) (*Server, error) {
 }
 
 // New starts a server for a test and stops it when the test ends.
-func New(t testing.TB, opts Options) *Server {
+func New(t TB, opts Options) *Server {
 	t.Helper()
 	s, err := Start(opts)
 	if err != nil {

@@ -236,6 +236,10 @@ func setup(t *testing.T, tc decideCase, realRoot string) (env environ.Environ, d
 	}
 	if realRoot != "" {
 		env = append(env, "GOROOT="+filepath.Join(root, "goroot"))
+		// With telemetry on, the real go may leave a child behind that
+		// still writes below HOME while the test removes it.
+		write("home/.config/go/telemetry/mode", "off")
+		write("config/go/telemetry/mode", "off")
 	}
 	for _, kv := range tc.env {
 		env = append(env, expand(kv))

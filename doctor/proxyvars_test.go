@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/goenv"
@@ -62,5 +63,18 @@ func TestProxyForCGI(t *testing.T) {
 	u, _ := url.Parse("http://m.example")
 	if _, _, err := pc.proxyFor(u); err == nil {
 		t.Fatal("HTTP_PROXY used in a CGI environment")
+	}
+}
+
+// TestProxyForIgnoresWhatGoIgnores: a proxy value that does not parse is
+// ignored by go, which then connects directly; doctor says so.
+func TestProxyForIgnoresWhatGoIgnores(t *testing.T) {
+	pc := newProxyConfig(goenv.Environ{"https_proxy=http://proxy.example\x7f:1"})
+	u, _ := url.Parse("https://m.example")
+	if p, _, err := pc.proxyFor(u); p != nil || err != nil {
+		t.Errorf("proxy %v, %v; want a direct connection", p, err)
+	}
+	if pc.any() || len(pc.errs) != 1 || !strings.Contains(pc.errs[0].Error(), "https_proxy=") || !strings.Contains(pc.errs[0].Error(), "connects directly") {
+		t.Errorf("any %v, errs %v", pc.any(), pc.errs)
 	}
 }
