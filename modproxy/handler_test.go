@@ -327,3 +327,41 @@ func BenchmarkStart(b *testing.B) {
 		lb.Close()
 	}
 }
+
+// TestExplicitSumDBURL: with GOSUMDB naming the database's URL, go reads
+// it there and never through a mirror; the proxy stands in for that URL
+// and reads the same one.
+func TestExplicitSumDBURL(t *testing.T) {
+	tree := proxytest.MustBuild(mods...)
+	mirror := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
+	db := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
+	gosumdb := db.GOSUMDB + " " + db.URL + "/sumdb/sum.test"
+	lb := start(t, mirror.URL, &goenv.Settings{GOSUMDB: gosumdb})
+	if code, body := get(t, lb.URL+"/sumdb/sum.test/lookup/example.com/a@v1.0.0"); code != http.StatusOK || !strings.Contains(body, "example.com/a v1.0.0") {
+		t.Fatalf("lookup: %d %q", code, body)
+	}
+	if mirror.Count("/lookup/example.com/a@v1.0.0") != 0 || db.Count("/lookup/example.com/a@v1.0.0") != 1 {
+		t.Errorf("mirror requests %v, database requests %v", mirror.Requests(), db.Requests())
+	}
+}
+
+func TestGOSUMDB(t *testing.T) {
+	for _, tc := range []struct {
+		gosumdb, defaultName, want string
+		changed                    bool
+	}{
+		{"sum.default.test", "sum.default.test", "sum.default.test", false},
+		{"off", "sum.default.test", "off", false},
+		{"sum.default.test https://db.example/x", "sum.default.test", "sum.default.test L/sumdb/sum.default.test", true},
+		{"sum.golang.google.cn", "sum.default.test", "sum.default.test L/sumdb/sum.default.test", true},
+	} {
+		db, err := goenv.ParseSumDB(tc.gosumdb, tc.defaultName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, changed := GOSUMDB("L", tc.gosumdb, db)
+		if got != tc.want || changed != tc.changed {
+			t.Errorf("GOSUMDB(%q) = %q, %v; want %q, %v", tc.gosumdb, got, changed, tc.want, tc.changed)
+		}
+	}
+}

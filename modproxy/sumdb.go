@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"golang.org/x/mod/module"
@@ -84,6 +85,13 @@ func (h *Handler) sumdbList(ctx context.Context, name, direct string) (mirrors.L
 	if h.sumdb.list != nil {
 		return h.sumdb.list, nil
 	}
+	if db, _ := h.Settings.SumDB(); db != nil && db.Explicit {
+		// GOSUMDB names the database's URL: go would go there directly
+		// and never through a mirror, and so does the proxy (see
+		// GOSUMDB).
+		h.sumdb.list = mirrors.List{{URL: db.URL, Kind: mirrors.Proxy}}
+		return h.sumdb.list, nil
+	}
 	chain, err := h.Fetcher.Chain(ctx)
 	if err != nil {
 		return nil, err
@@ -109,4 +117,22 @@ func (h *Handler) sumdbList(ctx context.Context, name, direct string) (mirrors.L
 	}
 	h.sumdb.list = mirrors.List{{URL: base, Kind: mirrors.Proxy}}
 	return h.sumdb.list, nil
+}
+
+// GOSUMDB returns the GOSUMDB value to run go with beside the proxy at
+// loopback, and whether it differs from gosumdb (go env's value). When
+// GOSUMDB names the database's URL itself, go reads the database there and
+// never through GOPROXY; the value returned keeps the key (so go verifies
+// every answer exactly as before) and puts the proxy in place of the URL,
+// which then reads that same URL with gofast's deadlines and retries.
+// Any other GOSUMDB (off included) is kept as it is.
+func GOSUMDB(loopback, gosumdb string, db *goenv.SumDB) (string, bool) {
+	if db == nil || !db.Explicit {
+		return gosumdb, false
+	}
+	key := db.Name
+	if f := strings.Fields(gosumdb); len(f) == 2 {
+		key = f[0]
+	}
+	return key + " " + loopback + "/sumdb/" + db.Name, true
 }

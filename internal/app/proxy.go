@@ -51,8 +51,22 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 		return s.execGo(ctx, args, env)
 	}
 	defer closeProxy()
+	return wrap.Run(goTool, args, proxyEnv(env, st, user, lb), wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr})
+}
+
+// proxyEnv is env for a go that fetches through lb: GOPROXY the proxy and
+// user's tail, and, where GOSUMDB names the database's own URL (which go
+// reads directly, bypassing GOPROXY), the same key with the proxy in the
+// URL's place.
+func proxyEnv(env goenv.Environ, st *goenv.Settings, user mirrors.List, lb *modproxy.Loopback) goenv.Environ {
 	value, _ := modproxy.GOPROXY(lb.URL, user)
-	return wrap.Run(goTool, args, env.With("GOPROXY", value), wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr})
+	env = env.With("GOPROXY", value)
+	if db, err := st.SumDB(); err == nil {
+		if v, changed := modproxy.GOSUMDB(lb.URL, st.GOSUMDB, db); changed {
+			env = env.With("GOSUMDB", v)
+		}
+	}
+	return env
 }
 
 // startProxy starts the loopback proxy over the session's chain, with a
@@ -162,12 +176,11 @@ func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error
 		return nil
 	}
 	defer closeProxy()
-	value, _ := modproxy.GOPROXY(lb.URL, user)
 	args := []string{"version"}
 	if inv.Dir != "" {
 		args = []string{"-C", inv.Dir, "version"}
 	}
-	err = wrap.Run(goTool, args, s.env.With("GOPROXY", value), wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
+	err = wrap.Run(goTool, args, proxyEnv(s.env, st, user, lb), wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
 	var ee *wrap.ExitError
 	if errors.As(err, &ee) && ee.Code == 0 && ee.Signal == nil {
 		return nil
