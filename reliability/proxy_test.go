@@ -120,6 +120,15 @@ func proxyCommands(w *world) []proxyCommand {
 			},
 			args: []string{"mod", "tidy"}, verify: true,
 			check: goModRequires("example.com/a v1.0.0", "example.com/b v1.0.0")},
+		// With nothing required there is nothing to prefetch: every file
+		// go needs is beyond go.sum.
+		{name: "mod tidy with a new import, nothing required yet",
+			files: map[string]string{
+				"go.mod":  mainGoMod,
+				"main.go": "package main\n\nimport \"example.com/b\"\n\nfunc main() { println(b.Version) }\n",
+			},
+			args: []string{"mod", "tidy"}, verify: true,
+			check: goModRequires("example.com/b v1.0.0")},
 		{name: "install pkg@version outside a module", outside: true,
 			args: []string{"install", "example.com/tool/cmd/hello@v1.0.0"},
 			env:  func(work string) []string { return []string{"GOBIN=" + filepath.Join(work, "bin")} },
@@ -789,6 +798,7 @@ func expectVerified(t *testing.T, w *world, c proxyCommand, r, base *result, scr
 		if err := w.verifyIn(scratch, work); err != nil {
 			t.Errorf("after %s %s: %v", cmd, how, err)
 		}
+		t.Logf("%s %s: exit %d, the good copy came from the next mirror", cmd, how, r.code)
 		return
 	}
 	// The other acceptable end: go's own verification refused the bytes.
@@ -799,6 +809,7 @@ func expectVerified(t *testing.T, w *world, c proxyCommand, r, base *result, scr
 		goLeft = append(goLeft, leftoverKind(p))
 	}
 	w.checkCache(t, cacheOf(scratch), goLeft...)
+	t.Logf("%s %s: exit %d, refused by verification (go alone: exit %d)", cmd, how, r.code, alone.code)
 	if r.code != alone.code || !strings.Contains(r.stderr, "SECURITY ERROR") && !strings.Contains(r.stderr, "checksum mismatch") {
 		t.Errorf("%s exit %d %s: want either success from the good mirror (exit %d) or go's own verification failure (go alone: exit %d, %q)\n%s", cmd, r.code, how, base.code, alone.code, firstLine(alone.stderr), r)
 	}
