@@ -366,7 +366,7 @@ func TestProxyFlakyMirrors(t *testing.T) {
 			if !strings.Contains(r.stderr, "500") {
 				t.Errorf("go alone failed, but not on a 500:\n%s", r)
 			}
-			t.Logf("go alone: exit %d: %s", r.code, firstLine(r.stderr))
+			t.Logf("go alone: exit %d: %s", r.code, lineWith(r.stderr, "500"))
 		})
 		for _, c := range proxyCommands(healthy) {
 			t.Run(c.name, func(t *testing.T) {
@@ -388,7 +388,7 @@ func TestProxyFlakyMirrors(t *testing.T) {
 			if r.code == 0 || resets.Load() == 0 {
 				t.Fatalf("go %s succeeded (%d resets sent) against a mirror resetting each zip once: the test proves nothing\n%s", strings.Join(c.args, " "), resets.Load(), r)
 			}
-			t.Logf("go alone: exit %d: %s", r.code, firstLine(r.stderr))
+			t.Logf("go alone: exit %d: %s", r.code, lineWith(r.stderr, "reset"))
 		})
 		for _, c := range proxyCommands(healthy) {
 			t.Run(c.name, func(t *testing.T) {
@@ -403,6 +403,16 @@ func TestProxyFlakyMirrors(t *testing.T) {
 			})
 		}
 	})
+}
+
+// lineWith is the first line of s containing sub, or the first line.
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return firstLine(s)
 }
 
 // firstLine is the first line of s.
