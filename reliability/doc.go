@@ -7,6 +7,12 @@
 // deadline, explains every failure in one line, and leaves a module cache
 // that `go mod verify` accepts, with no temporary files and no wrong bytes.
 //
+// The TestProxy* tests (proxy_test.go) hold the commands that fetch
+// beyond go.sum (go get, go mod tidy with new imports, go install and go
+// run of pkg@version, toolchain switches) to the loopback proxy's promise:
+// behind a stalled, flaky, resetting or lying mirror they finish in about
+// the healthy time, with go's exit code, output, stdin and signals.
+//
 // The tests live in the package's _test files and run on Linux. In the
 // default (CI) mode the suite takes a few minutes; -long (or
 // GOFAST_LONG=1) runs about a hundred crash trials instead of eight.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,10 +158,15 @@ func limitText(s string, n int) string {
 // when timeout passes (gofast replaces itself with go, which keeps its
 // pid; go may start children). It never fails the test itself.
 func run(timeout time.Duration, dir string, env []string, bin string, args ...string) *result {
+	return runInput(timeout, dir, env, nil, bin, args...)
+}
+
+// runInput is run with stdin read from stdin (nil: no input).
+func runInput(timeout time.Duration, dir string, env []string, stdin io.Reader, bin string, args ...string) *result {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir, cmd.Env = dir, env
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, env, stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
