@@ -53,7 +53,8 @@ type Handler struct {
 	// not answer (not-found answers excluded).
 	Log func(line string)
 
-	sumdb sumdbBase
+	sumdb   sumdbBase
+	lookups lookups
 }
 
 // Size limits of the answers relayed, as go's own: a go.mod is at most
@@ -185,7 +186,32 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 		}
 	}
 	kind, m := req.Kind, req.Module
-	req.Check = func(data []byte, file string) error { return prefetch.CheckAnswer(kind, m, data, file) }
+	// Wrong bytes from one mirror should cost go nothing when another
+	// has the right ones: the checksum database says what they are. The
+	// lookup runs beside the download, and go's own lookup for the same
+	// module is then answered from memory.
+	var want map[string]string
+	looked := make(chan struct{})
+	if db, _ := h.Settings.SumDB(); kind == "mod" || kind == "zip" {
+		go func() {
+			defer close(looked)
+			want = h.expectedHashes(ctx, db, m)
+		}()
+	} else {
+		close(looked)
+	}
+	defer func() { <-looked }()
+	req.Check = func(data []byte, file string) error {
+		if err := prefetch.CheckAnswer(kind, m, data, file); err != nil {
+			return err
+		}
+		select {
+		case <-looked:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return checkHash(kind, m, want, data, file)
+	}
 	f, err := h.Fetcher.Get(ctx, list, req)
 	if err != nil {
 		if ctx.Err() != nil {

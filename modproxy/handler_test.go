@@ -365,3 +365,28 @@ func TestGOSUMDB(t *testing.T) {
 		}
 	}
 }
+
+// TestWrongZipChecksumDatabase: a mirror serving a well-formed zip with
+// the wrong contents is caught against the checksum database and the next
+// mirror answers; go's own lookup for the module is then served from
+// memory, so the check costs no extra round trip.
+func TestWrongZipChecksumDatabase(t *testing.T) {
+	tree := proxytest.MustBuild(mods...)
+	evil := proxytest.MustBuild(proxytest.Module{Path: "example.com/a", Version: "v1.0.0", Files: map[string]string{"a.go": "package a\n\nvar Evil = 1\n"}})
+	liar := proxytest.New(t, proxytest.Options{FS: evil.FS})
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
+	lb := start(t, liar.URL+","+good.URL, &goenv.Settings{GOSUMDB: good.GOSUMDB})
+	code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.zip")
+	if code != http.StatusOK || body != string(tree.FS["example.com/a/@v/v1.0.0.zip"].Data) {
+		t.Fatalf("got %d, %d bytes: not the good mirror's zip", code, len(body))
+	}
+	if liar.Count("/example.com/a/@v/v1.0.0.zip") != 1 {
+		t.Errorf("the lying mirror was not asked first: %v", liar.Requests())
+	}
+	if code, body := get(t, lb.URL+"/sumdb/sum.test/lookup/example.com/a@v1.0.0"); code != http.StatusOK || !strings.Contains(body, "example.com/a v1.0.0 h1:") {
+		t.Errorf("lookup: %d %q", code, body)
+	}
+	if n := good.Count("/lookup/example.com/a@v1.0.0"); n != 1 {
+		t.Errorf("the database was asked %d times for the lookup, want 1", n)
+	}
+}

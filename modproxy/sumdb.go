@@ -1,6 +1,7 @@
 package modproxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -60,6 +61,12 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest 
 		return
 	}
 	ctx := r.Context()
+	if kind == "lookup" {
+		if body := h.cachedLookup(ctx, rest); body != nil {
+			serve(w, r, int64(len(body)), bytes.NewReader(body))
+			return
+		}
+	}
 	base, err := h.sumdbList(ctx, name, db.URL)
 	if err != nil {
 		if ctx.Err() == nil {
