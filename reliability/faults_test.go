@@ -47,10 +47,11 @@ var evilMods = func() []proxytest.Module {
 const faultTimeout = 100 * time.Second
 
 // moduleFile reports whether r asks for a file of the project's modules
-// with one of the extensions (all of them when none is given); the
+// (example.com/..., and the fake golang.org/toolchain) with one of the
+// extensions (all of them when none is given); the
 // neutral module gofast probes mirrors with is never matched.
 func moduleFile(r *http.Request, exts ...string) bool {
-	if !strings.HasPrefix(r.URL.Path, "/example.com/") {
+	if !strings.HasPrefix(r.URL.Path, "/example.com/") && !strings.HasPrefix(r.URL.Path, "/"+proxytest.ToolchainModule+"/") {
 		return false
 	}
 	if len(exts) == 0 {
