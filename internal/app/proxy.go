@@ -33,12 +33,8 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 	if err != nil {
 		return s.execGo(ctx, args, env)
 	}
-	user, err := mirrors.ParseList(st.GOPROXY)
-	if err != nil {
-		// go reports a GOPROXY it cannot parse in its own words.
-		return s.execGo(ctx, args, env)
-	}
-	if _, ok := modproxy.GOPROXY("", user); !ok {
+	user, ok := s.proxyable(st)
+	if !ok {
 		return s.execGo(ctx, args, env)
 	}
 	goTool, err := s.GoTool()
@@ -159,11 +155,8 @@ func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error
 	if err != nil {
 		return nil // go says what is wrong when it runs
 	}
-	user, err := mirrors.ParseList(st.GOPROXY)
-	if err != nil {
-		return nil
-	}
-	if _, ok := modproxy.GOPROXY("", user); !ok {
+	user, ok := s.proxyable(st)
+	if !ok {
 		return nil
 	}
 	goTool, err := s.GoTool()
@@ -186,4 +179,24 @@ func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error
 		return nil
 	}
 	return err
+}
+
+// proxyable returns the user's GOPROXY list when the loopback proxy can
+// stand in for part of it: GOPROXY names a proxy (not only direct or off),
+// and the settings the chain is built from parse. A GOPROXY or
+// GOFAST_MIRRORS that does not is left to go alone, as without gofast: go
+// reports a bad GOPROXY in its own words, and the warm-up has already
+// said what is wrong with GOFAST_MIRRORS.
+func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
+	user, err := mirrors.ParseList(st.GOPROXY)
+	if err != nil {
+		return nil, false
+	}
+	if _, ok := modproxy.GOPROXY("", user); !ok {
+		return nil, false
+	}
+	if _, err := mirrors.Candidates(mirrors.Options{Settings: st, Env: s.env}); err != nil {
+		return nil, false
+	}
+	return user, true
 }
