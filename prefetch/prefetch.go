@@ -165,6 +165,11 @@ type Report struct {
 	// Notes are the module set's remarks on what it does not cover
 	// (toolchain switches, unreadable private requirements).
 	Notes []string `json:"notes,omitempty"`
+	// Files are the absolute paths of the .mod and .zip files present in
+	// the module cache for the modules of Modules that were Fetched or
+	// Cached, in their order: what a later run can stat to know that the
+	// cache is still warm.
+	Files []string `json:"-"`
 }
 
 // Err joins the errors of the failed modules (and every security error),

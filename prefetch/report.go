@@ -3,11 +3,13 @@ package prefetch
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/gofastdev/gofast/internal/redact"
+	"golang.org/x/mod/module"
 )
 
 // build turns the per-module lines into the report.
@@ -39,6 +41,7 @@ func (e *engine) build(start time.Time) *Report {
 		}
 		return a.Version < b.Version
 	})
+	rep.Files = e.cacheFiles(rep.Modules)
 	e.src.mu.Lock()
 	type use struct {
 		url string
@@ -58,6 +61,27 @@ func (e *engine) build(start time.Time) *Report {
 	rep.Chain = e.src.chain
 	rep.Seconds = time.Since(start).Seconds()
 	return rep
+}
+
+// cacheFiles lists the .mod and .zip files in the module cache of the
+// modules fetched or found cached: those verified or published by this
+// run, and those go had already put there.
+func (e *engine) cacheFiles(mods []*ModuleReport) []string {
+	var files []string
+	for _, r := range mods {
+		if r.Status != Fetched && r.Status != Cached {
+			continue
+		}
+		m := module.Version{Path: r.Path, Version: r.Version}
+		for _, ext := range []string{"mod", "zip"} {
+			if f, err := e.cache.File(m, ext); err == nil {
+				if _, err := os.Stat(f); err == nil {
+					files = append(files, f)
+				}
+			}
+		}
+	}
+	return files
 }
 
 // finish prints the summary line and the JSON report.

@@ -80,7 +80,7 @@ func (e *engine) fetchZip(ctx context.Context, m module.Version, exclude string,
 		e.record(m, "zip", start, fetchResult{Rejected: rejected}, nil)
 		return true
 	}
-	e.cache.CleanZipTemps(m)
+	e.cache.CleanZipTemps(m, "")
 	e.event("zip", m)
 	res, err := e.src.fetch(ctx, m, "zip", exclude, zipConsumer(e.cache, m, e.sums.Zip(m)))
 	e.event("zip-done", m)

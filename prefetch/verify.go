@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -98,56 +97,6 @@ func modConsumer(m module.Version, sums *modset.Sums, out *[]byte) consumer {
 		}
 		*out = data
 		return nil
-	}
-}
-
-// zipConsumer streams a .zip body to a temporary file next to its final
-// place (memory does not grow with the zip), checks it against the module
-// zip rules and go.sum, and publishes it with its .ziphash. The caller holds
-// m's lock.
-func zipConsumer(c *modcache.Cache, m module.Version, want []string) consumer {
-	return func(ctx context.Context, body io.Reader) (err error) {
-		f, err := c.CreateTemp(ctx, m, "zip")
-		if err != nil {
-			return err
-		}
-		tmp := f.Name()
-		defer func() {
-			if err != nil {
-				f.Close()
-				os.Remove(tmp)
-			}
-		}()
-		buf := make([]byte, 64<<10)
-		n, err := io.CopyBuffer(f, io.LimitReader(body, maxZip+1), buf)
-		if err != nil {
-			return err
-		}
-		if n > maxZip {
-			return &BodyError{Reason: fmt.Sprintf("zip larger than %d bytes", maxZip), TooLarge: true}
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		if err := checkZipFile(m, tmp); err != nil {
-			return err
-		}
-		hashed := false
-		_, err = c.PublishZip(ctx, m, tmp, func(hash string) error {
-			hashed = true
-			if ok, _ := modset.Match(want, hash); !ok {
-				return &ChecksumError{Module: m, File: "zip", Got: hash, Want: want}
-			}
-			return nil
-		})
-		if err != nil && !hashed && ctx.Err() == nil {
-			// The directory passed checkZipFile but the contents could
-			// not be read back for hashing: entries larger than their
-			// recorded size (a zip bomb hiding its size), wrong CRCs,
-			// truncated data. Wrong bytes, like a checksum mismatch.
-			return &BodyError{Reason: "not a valid module zip: its contents do not match its directory", Err: err}
-		}
-		return err
 	}
 }
 

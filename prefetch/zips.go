@@ -22,7 +22,10 @@ import (
 // and, with Extract, unpacks it in the same pass (each file is
 // decompressed once) into a private directory go never reads
 // (modcache.StageZip). Publishing, under the version lock, only renames
-// into place.
+// into place (modcache.Staged.Publish: the .ziphash, then the zip). When
+// that fails for a reason a second try may fix, the refetch (fetchZip)
+// takes the same steps under the lock, mirror by mirror, as go's
+// DownloadZip does (zipConsumer).
 //
 // Zips the main go.mod makes likely (modset.Options.Likely) are
 // downloaded and staged while the module graph is still being walked;
@@ -238,7 +241,7 @@ func (j *zipJob) stage(dl downloadedZip) (st *modcache.Staged, err error) {
 	e, m := j.e, j.m
 	if dl.stream != nil {
 		var ok bool
-		st, ok, err = dl.stream.Stage(j.ctx, j.checkHash)
+		st, ok, err = dl.stream.Stage(j.ctx, zipHashCheck(m, j.want))
 		if ok {
 			e.event("stage-streamed", m)
 			return st, err
@@ -247,7 +250,7 @@ func (j *zipJob) stage(dl downloadedZip) (st *modcache.Staged, err error) {
 	}
 	if perr := e.cpu.run(j.ctx, dl.size, func() {
 		e.event("stage", m)
-		st, err = e.cache.StageZip(j.ctx, m, dl.tmp, e.opts.Extract, j.checkHash)
+		st, err = e.cache.StageZip(j.ctx, m, dl.tmp, e.opts.Extract, zipHashCheck(m, j.want))
 		e.event("stage-done", m)
 	}); perr != nil {
 		os.Remove(dl.tmp) // cancelled before it could be staged
@@ -268,7 +271,7 @@ func (j *zipJob) publish(st *modcache.Staged, res fetchResult) {
 		e.record(m, "zip", j.start, res, &ModuleError{Module: m, File: "zip", Err: err})
 		return
 	}
-	e.cache.CleanZipTempsExcept(m, st.Zip())
+	e.cache.CleanZipTemps(m, st.Zip())
 	err = st.Publish(j.ctx)
 	unlock()
 	if err != nil {
@@ -287,12 +290,15 @@ func (j *zipJob) publish(st *modcache.Staged, res fetchResult) {
 	}
 }
 
-// checkHash verifies a zip hash against go.sum.
-func (j *zipJob) checkHash(hash string) error {
-	if ok, _ := modset.Match(j.want, hash); !ok {
-		return &ChecksumError{Module: j.m, File: "zip", Got: hash, Want: j.want}
+// zipHashCheck returns the check that a zip hash of m is one of want,
+// m's go.sum hashes of its zip.
+func zipHashCheck(m module.Version, want []string) func(hash string) error {
+	return func(hash string) error {
+		if ok, _ := modset.Match(want, hash); !ok {
+			return &ChecksumError{Module: m, File: "zip", Got: hash, Want: want}
+		}
+		return nil
 	}
-	return nil
 }
 
 // refetch downloads a zip again, under the lock and verifying inline as
@@ -435,6 +441,31 @@ func downloadZipConsumer(jctx context.Context, c *modcache.Cache, m module.Versi
 		}
 		*out = downloadedZip{tmp: tmp, size: n, stream: stream}
 		return nil
+	}
+}
+
+// zipConsumer is the consumer of the under-lock refetch (fetchZip), in
+// go's DownloadZip order: each mirror's answer is downloaded as
+// downloadZipConsumer downloads it, then hashed, verified against want
+// (m's go.sum hashes) and published with its .ziphash at once
+// (modcache.PublishZip), so that wrong bytes send the chain on to the next
+// mirror. The caller holds m's lock.
+func zipConsumer(c *modcache.Cache, m module.Version, want []string) consumer {
+	return func(ctx context.Context, body io.Reader) error {
+		var dl downloadedZip
+		if err := downloadZipConsumer(ctx, c, m, nil, &dl)(ctx, body); err != nil {
+			return err
+		}
+		_, err := c.PublishZip(ctx, m, dl.tmp, zipHashCheck(m, want))
+		var content *modcache.ZipContentError
+		if errors.As(err, &content) && ctx.Err() == nil {
+			// The directory passed checkZipFile but the contents could
+			// not be read back for hashing: entries larger than their
+			// recorded size (a zip bomb hiding its size), wrong CRCs,
+			// truncated data. Wrong bytes, like a checksum mismatch.
+			return &BodyError{Reason: "not a valid module zip: its contents do not match its directory", Err: err}
+		}
+		return err
 	}
 }
 

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync"
 
-	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/mirrors"
@@ -97,39 +95,6 @@ func (s *session) startProxy(st *goenv.Settings) (*modproxy.Loopback, func(), er
 		lb.Close()
 		os.RemoveAll(spool)
 	}, nil
-}
-
-// chainMemo is the session's one GOPROXY chain: the prefetch and the
-// loopback proxy share it, so mirrors are raced at most once per
-// invocation, and only once something must be downloaded.
-type chainMemo struct {
-	mu   sync.Mutex
-	done bool
-	list mirrors.List
-	err  error
-}
-
-// chainFunc returns the session's chain for st, computed on first call.
-func (s *session) chainFunc(st *goenv.Settings) func(context.Context) (mirrors.List, error) {
-	return func(ctx context.Context) (mirrors.List, error) {
-		m := &s.chainMemo
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		if !m.done {
-			cacheDir, _ := mirrors.CacheDir(s.env)
-			m.list, m.err = s.chain(ctx, st, s.rankingEnv(), cacheDir, s.auth(st))
-			if ctx.Err() == nil {
-				m.done = true
-			}
-		}
-		return m.list, m.err
-	}
-}
-
-// auth returns the credentials go would send, read once per session.
-func (s *session) auth(st *goenv.Settings) *goauth.Credentials {
-	s.authOnce.Do(func() { s.creds, _ = goauth.Load(st.GOAUTH, s.env) })
-	return s.creds
 }
 
 // willDownloadToolchain reports whether go will switch to a toolchain it

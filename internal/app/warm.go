@@ -2,14 +2,20 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
-	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/internal/warmstamp"
+	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"github.com/gofastdev/gofast/wrap"
-	"golang.org/x/mod/module"
+	"golang.org/x/term"
 )
 
 // warm prepares the module cache before a go command that may fetch modules
@@ -49,28 +55,192 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 		return s.env, nil
 	}
 	if stamp != "" && rep.Failed == 0 {
-		writeStamp(stamp, st, rep)
+		// The cache files the prefetch verified or found; failing to
+		// record them only costs the next run a `go env`.
+		_ = warmstamp.Write(stamp, rep.Files)
 	}
 	return s.envWithChain(rep, st), nil
 }
 
-// writeStamp records the cache files of the modules the prefetch found or
-// fetched. Failing to write it only costs the next run a `go env`.
-func writeStamp(path string, st *goenv.Settings, rep *prefetch.Report) {
-	c := &modcache.Cache{Root: st.GOMODCACHE}
-	var files []string
-	for _, r := range rep.Modules {
-		if r.Status != prefetch.Fetched && r.Status != prefetch.Cached {
-			continue
+// prefetchForGo is what both warm-ups share: go's settings and their checks,
+// one prefetch (with tweak applied to its options), and the decision
+// whether go may run. rep is nil when the warm-up was skipped, which has
+// been said in one line; a non-nil error means go must not run (see
+// hangStop).
+func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (*prefetch.Report, *goenv.Settings, error) {
+	st, err := s.Settings(ctx, inv.Dir)
+	if err == nil {
+		err = s.checkPrefetchSettings(st)
+	}
+	if err != nil {
+		s.logf("warm-up skipped: %v", err)
+		return nil, nil, nil
+	}
+	opts := s.prefetchOptions(inv.Dir, st)
+	if tweak != nil {
+		tweak(&opts)
+	}
+	rep, err := prefetch.Run(ctx, opts)
+	if err != nil {
+		if stop := hangStop(inv, err); stop != nil {
+			return nil, nil, stop
 		}
-		m := module.Version{Path: r.Path, Version: r.Version}
-		for _, ext := range []string{"mod", "zip"} {
-			if f, err := c.File(m, ext); err == nil {
-				if _, err := os.Stat(f); err == nil {
-					files = append(files, f)
-				}
-			}
+		// Outside a module (go install pkg@version, go run pkg@version)
+		// there is nothing to warm up: the proxy serves what go fetches.
+		if ctx.Err() == nil && !errors.Is(err, modset.ErrNoModule) {
+			s.logf("warm-up skipped: %v", err)
+		}
+		return nil, nil, nil
+	}
+	if stop := hangStop(inv, rep.Failures()); stop != nil {
+		return nil, nil, stop
+	}
+	s.reportWarm(rep)
+	return rep, st, nil
+}
+
+// prefetchOptions are the engine options every caller shares: the chain
+// from the mirrors package (raced lazily), demotion of failing mirrors,
+// GOFAST_JOBS, and progress on stderr. A GOFAST_TTL that does not parse is
+// reported and ignored, as a bad GOFAST_JOBS is.
+func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Options {
+	cacheDir, _ := mirrors.CacheDir(s.env)
+	return prefetch.Options{
+		Dir:      dir,
+		Settings: st,
+		Env:      s.env,
+		Auth:     s.auth(st),
+		Jobs:     s.jobs(),
+		Chain:    s.chainFunc(st),
+		OnMirrorFailure: func(url, reason string) {
+			mirrors.Demote(cacheDir, url, reason)
+		},
+		LockWait: func(lockPath string) { s.lockWait(st.GOMODCACHE, lockPath) },
+		Progress: s.opts.Stderr,
+		Terminal: isTerminal(s.opts.Stderr),
+	}
+}
+
+// checkPrefetchSettings rejects, in one line and before anything is
+// fetched, settings no download can succeed with: a GOPROXY or
+// GOFAST_MIRRORS that does not parse (otherwise reported once per module,
+// as if the module were at fault), and a module cache that cannot be
+// written (a read-only file system: otherwise one failure per file).
+func (s *session) checkPrefetchSettings(st *goenv.Settings) error {
+	if _, err := mirrors.Candidates(mirrors.Options{Settings: st, Env: s.env}); err != nil {
+		return err
+	}
+	if filepath.IsAbs(st.GOMODCACHE) {
+		if err := writable(st.GOMODCACHE); err != nil {
+			return fmt.Errorf("module cache %s is not writable: %w", st.GOMODCACHE, err)
 		}
 	}
-	_ = warmstamp.Write(path, files)
+	return nil
+}
+
+// writable reports why the directory dir, or the nearest of its parents
+// that exists (dir is created on first use), cannot be written, or nil.
+func writable(dir string) error {
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			return canWrite(dir)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil
+		}
+		dir = parent
+	}
+}
+
+// jobs reads GOFAST_JOBS; 0 lets the engine choose.
+func (s *session) jobs() int {
+	v := s.env.Get("GOFAST_JOBS")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		s.logf("ignoring GOFAST_JOBS=%q: not a positive number", v)
+		return 0
+	}
+	return n
+}
+
+// isTerminal reports whether w is a terminal (for the progress bar).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// hangStop returns the error that keeps gofast from handing over to go
+// when err (the prefetch's failures) shows that go, asked for the same
+// files through the same GOPROXY, would never finish: a mirror stalled
+// (gofast gave up after its idle timeout, but go has no download timeout
+// and would wait forever), or a mirror answered a .mod or .info larger
+// than any such file can be (go reads those answers without a limit, so
+// an endless one is read until memory runs out). Failing in one line beats
+// hanging; GOFAST_OFF=1 still runs go alone. A failure that a later mirror
+// made up for is no failure and stops nothing.
+func hangStop(inv wrap.Invocation, err error) error {
+	cause, why := firstEndless(err)
+	if cause == nil {
+		return nil
+	}
+	cmd := "go " + inv.Command
+	if inv.Sub != "" {
+		cmd += " " + inv.Sub
+	}
+	first, _, _ := strings.Cut(cause.Error(), "\n")
+	return &ExitError{Code: 1, Err: fmt.Errorf("%s; not running %s: %s (GOFAST_OFF=1 runs it anyway)", first, cmd, why)}
+}
+
+// firstEndless returns the first of err's joined errors that go would not
+// survive, and why, or nil.
+func firstEndless(err error) (error, string) {
+	if err == nil {
+		return nil, ""
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		if errors.Is(e, prefetch.ErrStalled) {
+			return e, "it has no download timeout and would wait on this mirror forever"
+		}
+		var me *prefetch.ModuleError
+		if errors.Is(e, prefetch.ErrTooLarge) && errors.As(e, &me) && me.File != "zip" {
+			return e, "it reads ." + me.File + " answers without a size limit and would not finish"
+		}
+	}
+	return nil, ""
+}
+
+// reportWarm prints, in one line, what the prefetch could not do; go runs
+// next and fetches those modules itself.
+func (s *session) reportWarm(rep *prefetch.Report) {
+	err := rep.Err()
+	if err == nil {
+		return
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	n := rep.Failed
+	if n == 0 {
+		s.logf("%s", first)
+		return
+	}
+	s.logf("%d modules not prefetched, go will fetch them (first: %s)", n, first)
+}
+
+// envWithChain returns the environment for go with GOPROXY set to the
+// chain the prefetch used, when it differs from go's own.
+func (s *session) envWithChain(rep *prefetch.Report, st *goenv.Settings) goenv.Environ {
+	if len(rep.Chain) == 0 {
+		return s.env
+	}
+	if v := rep.Chain.String(); v != st.GOPROXY {
+		return s.env.With("GOPROXY", v)
+	}
+	return s.env
 }

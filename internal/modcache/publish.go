@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
-	"golang.org/x/mod/sumdb/dirhash"
 )
 
 // CreateTemp creates a temporary file for m's file with the given suffix in
@@ -49,9 +48,11 @@ func tempFile(ctx context.Context, dir, prefix string, perm fs.FileMode) (f *os.
 }
 
 // CleanZipTemps removes leftovers of interrupted zip downloads of m
-// ("<version>.zip*.tmp"), as go's downloadZip does. The caller must hold
-// m's lock: only then are their writers known to be gone.
-func (c *Cache) CleanZipTemps(m module.Version) {
+// ("<version>.zip*.tmp"), as go's downloadZip does, sparing keep (the
+// caller's own download, made before it took the lock; "" spares nothing).
+// The caller must hold m's lock: only then are their writers known to be
+// gone.
+func (c *Cache) CleanZipTemps(m module.Version, keep string) {
 	zip, err := c.File(m, "zip")
 	if err != nil {
 		return
@@ -59,7 +60,9 @@ func (c *Cache) CleanZipTemps(m module.Version) {
 	pattern := filepath.Join(quoteGlob(filepath.Dir(zip)), quoteGlob(filepath.Base(zip))+"*.tmp")
 	old, _ := filepath.Glob(pattern)
 	for _, p := range old {
-		os.Remove(p) // best effort, as go
+		if p != keep {
+			os.Remove(p) // best effort, as go
+		}
 	}
 }
 
@@ -126,43 +129,6 @@ func (c *Cache) writeFile(ctx context.Context, m module.Version, suffix string, 
 		return &PathError{Module: m, Op: "write ." + suffix, Err: err}
 	}
 	return nil
-}
-
-// PublishZip hashes the zip at tmpPath (a file from CreateTemp, closed),
-// passes the hash to check (which verifies it against go.sum and may
-// refuse), writes <version>.ziphash as go's hashZip does (under the
-// ziphash file's own lock), and renames the zip into place: the .zip
-// appears last, so go never pairs a zip with a missing or stale hash. The
-// caller must hold m's lock. On error tmpPath is removed.
-func (c *Cache) PublishZip(ctx context.Context, m module.Version, tmpPath string, check func(hash string) error) (hash string, err error) {
-	defer func() {
-		if err != nil {
-			os.Remove(tmpPath)
-		}
-	}()
-	final, err := c.File(m, "zip")
-	if err != nil {
-		return "", err
-	}
-	hash, err = dirhash.HashZip(tmpPath, dirhash.DefaultHash)
-	if err != nil {
-		return "", &PathError{Module: m, Op: "hash zip", Err: err}
-	}
-	if check != nil {
-		if err := check(hash); err != nil {
-			return "", err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	if err := writeLockedFile(final+"hash", []byte(hash)); err != nil {
-		return "", &PathError{Module: m, Op: "write .ziphash", Err: err}
-	}
-	if err := rename(tmpPath, final); err != nil {
-		return "", &PathError{Module: m, Op: "write .zip", Err: err}
-	}
-	return hash, nil
 }
 
 // writeLockedFile replaces name's content while holding an exclusive lock

@@ -133,65 +133,25 @@ func (s *Staged) Publish(ctx context.Context) (err error) {
 		os.Remove(s.zip)
 		s.zip = ""
 		if zh, err := os.ReadFile(final + "hash"); err != nil || string(zh) != s.hash {
-			RemoveAll(s.dir)
-			s.dir = ""
+			s.dropTree()
 		}
 	}
-	if s.dir == "" || c.Extracted(m) {
-		if s.dir != "" {
-			RemoveAll(s.dir)
-			s.dir = ""
-		}
-		if haveZip {
-			return nil
-		}
-		if err := writeLockedFile(final+"hash", []byte(s.hash)); err != nil {
-			return &PathError{Module: m, Op: "write .ziphash", Err: err}
-		}
-		if err := rename(s.zip, final); err != nil {
-			return &PathError{Module: m, Op: "write .zip", Err: err}
-		}
-		s.zip = ""
-		return nil
+	if s.dir != "" && c.Extracted(m) {
+		s.dropTree()
 	}
-
-	dir, err := c.Dir(m)
-	if err != nil {
-		return err
-	}
-	partial, err := c.File(m, "partial")
-	if err != nil {
-		return err
-	}
-	if err := c.clearDirExcept(m, dir, s.dir); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := os.WriteFile(partial, nil, 0o666); err != nil {
-		return &PathError{Module: m, Op: "extract", Err: err}
-	}
-	if rerr := rename(s.dir, dir); rerr != nil {
-		RemoveAll(s.dir)
-		s.dir = ""
+	var dir, partial string
+	if s.dir != "" {
 		zip := s.zip
 		if haveZip {
 			zip = final
 		}
-		got, err := unzipHashing(ctx, dir, m, zip)
-		if err == nil && got != s.hash {
-			err = &PathError{Module: m, Op: "extract", Err: errors.New("zip changed after it was verified")}
-		}
-		if err != nil {
-			if rmErr := RemoveAll(dir); rmErr == nil {
-				os.Remove(partial)
-			}
+		if dir, partial, err = s.placeTree(ctx, zip); err != nil {
 			return err
 		}
 	}
-	s.dir = ""
 	if !haveZip {
+		// The .ziphash first, the zip last: go never pairs a zip with a
+		// missing or stale hash.
 		if err := writeLockedFile(final+"hash", []byte(s.hash)); err != nil {
 			return &PathError{Module: m, Op: "write .ziphash", Err: err}
 		}
@@ -199,6 +159,9 @@ func (s *Staged) Publish(ctx context.Context) (err error) {
 			return &PathError{Module: m, Op: "write .zip", Err: err}
 		}
 		s.zip = ""
+	}
+	if partial == "" {
+		return nil
 	}
 	if err := os.Remove(partial); err != nil {
 		return &PathError{Module: m, Op: "extract", Err: err}
@@ -207,6 +170,75 @@ func (s *Staged) Publish(ctx context.Context) (err error) {
 		makeDirsReadOnly(dir)
 	}
 	return nil
+}
+
+// dropTree removes the staged tree, if any.
+func (s *Staged) dropTree() {
+	if s.dir != "" {
+		RemoveAll(s.dir)
+		s.dir = ""
+	}
+}
+
+// placeTree renames the staged tree to m's directory under a new .partial
+// marker, after removing what interrupted extractions left, as go's unzip
+// does; if the rename fails it unpacks zip there instead. It returns the
+// directory and the marker, which the caller removes once the zip is in
+// place. On error the marker stays only if the directory could not be
+// removed.
+func (s *Staged) placeTree(ctx context.Context, zip string) (dir, partial string, err error) {
+	c, m := s.c, s.m
+	if dir, err = c.Dir(m); err != nil {
+		return "", "", err
+	}
+	if partial, err = c.File(m, "partial"); err != nil {
+		return "", "", err
+	}
+	if err := c.clearDirExcept(m, dir, s.dir); err != nil {
+		return "", "", err
+	}
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(partial, nil, 0o666); err != nil {
+		return "", "", &PathError{Module: m, Op: "extract", Err: err}
+	}
+	if rerr := rename(s.dir, dir); rerr != nil {
+		s.dropTree()
+		got, err := unzipHashing(ctx, dir, m, zip)
+		if err == nil && got != s.hash {
+			err = &PathError{Module: m, Op: "extract", Err: errors.New("zip changed after it was verified")}
+		}
+		if err != nil {
+			if rmErr := RemoveAll(dir); rmErr == nil {
+				os.Remove(partial)
+			}
+			return "", "", err
+		}
+	}
+	s.dir = ""
+	return dir, partial, nil
+}
+
+// PublishZip is StageZip without extraction followed by Publish, for a
+// caller that already holds m's lock and fetches the zip under it, as go's
+// DownloadZip does: the zip at tmpPath (a closed file from CreateTemp) is
+// hashed, the hash passed to check (which may refuse it), and the
+// .ziphash and zip put in place. It returns the hash. On error tmpPath is
+// removed.
+func (c *Cache) PublishZip(ctx context.Context, m module.Version, tmpPath string, check func(hash string) error) (string, error) {
+	st, err := c.StageZip(ctx, m, tmpPath, false, check)
+	if err != nil {
+		return "", err
+	}
+	if err := ctx.Err(); err != nil {
+		st.Discard()
+		return "", err
+	}
+	if err := st.Publish(ctx); err != nil {
+		return "", err
+	}
+	return st.Hash(), nil
 }
 
 // Zip is the staged zip's temporary file ("" once published or dropped).

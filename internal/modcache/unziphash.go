@@ -183,18 +183,3 @@ func hash1(names []string, sums map[string][sha256.Size]byte) (string, error) {
 	}
 	return "h1:" + base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }
-
-// CleanZipTempsExcept is CleanZipTemps sparing keep, the caller's own
-// download of m's zip, made before it took m's lock.
-func (c *Cache) CleanZipTempsExcept(m module.Version, keep string) {
-	zip, err := c.File(m, "zip")
-	if err != nil {
-		return
-	}
-	old, _ := filepath.Glob(filepath.Join(quoteGlob(filepath.Dir(zip)), quoteGlob(filepath.Base(zip))+"*.tmp"))
-	for _, p := range old {
-		if p != keep {
-			os.Remove(p) // best effort, as go
-		}
-	}
-}
