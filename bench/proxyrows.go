@@ -115,7 +115,7 @@ func (h *harness) proxyCommands(c *Corpus) ([]*proxyCommand, error) {
 				return nil, fmt.Errorf("-proxy-install %q: want pkg@version", h.cfg.ProxyInstall)
 			}
 			out = append(out, &proxyCommand{Name: "install -n", Args: []string{"install", "-n", h.cfg.ProxyInstall},
-				Bin: binName(pkg),
+				Bin:   binName(pkg),
 				Notes: []string{fmt.Sprintf("go install -n %s outside a module (-n: resolves and downloads, does not compile)", h.cfg.ProxyInstall)}})
 		}
 	}
