@@ -19,7 +19,8 @@ type Config struct {
 	Out string
 	// CorpusDir holds the corpus folders; ProxyRoot their filled caches.
 	CorpusDir, ProxyRoot string
-	// Scenarios selects what runs: cold, stall, errors, overhead, memory.
+	// Scenarios selects what runs: cold, stall, errors, proxy, overhead,
+	// memory.
 	Scenarios map[string]bool
 
 	// Cold download comparison.
@@ -46,6 +47,19 @@ type Config struct {
 	BuildIters   int
 	BuildDep     string // module@version the small build module imports
 
+	// Proxy-path commands (go get, go install pkg@version) with no go.sum,
+	// so go also asks the checksum database the mirrors serve.
+	ProxyCorpus  string
+	ProxyRTT     time.Duration
+	ProxyRounds  int
+	ProxyCmds    []string // get, install
+	ProxyMirrors []string // good, stall, errors
+	// ProxyInstall is the pkg@version of the install row.
+	ProxyInstall string
+
+	// NoGo64 drops the GOMAXPROCS=64 go side from the comparisons.
+	NoGo64 bool
+
 	// Peak memory of gofast prefetch.
 	MemoryCorpus string
 	MemoryRuns   int
@@ -70,7 +84,14 @@ type Config struct {
 }
 
 // allScenarios lists the scenarios in report order.
-var allScenarios = []string{"cold", "stall", "errors", "overhead", "memory"}
+var allScenarios = []string{"cold", "stall", "errors", "proxy", "overhead", "memory"}
+
+// proxyCmdNames and proxyMirrorNames are what -proxy-cmds and
+// -proxy-mirrors accept.
+var (
+	proxyCmdNames    = []string{"get", "install"}
+	proxyMirrorNames = []string{"good", "stall", "errors"}
+)
 
 // parseConfig parses the command line args (without the program name).
 // getenv supplies GOFAST_CORPUS and GOFAST_CORPUS_PROXY.
@@ -87,7 +108,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		fmt.Fprintf(stderr, "usage: go run ./bench [-quick] [-out BENCHMARKS.md] [flags]\n\n")
 		fs.PrintDefaults()
 	}
-	var corpora, rtts, scenarios string
+	var corpora, rtts, scenarios, proxyCmds, proxyMirrors string
 	fs.BoolVar(&c.Quick, "quick", false, "quick run: one small corpus at one round-trip time, fewer rounds (a few minutes)")
 	fs.StringVar(&c.Out, "out", "", "write the markdown report to this file (default stdout)")
 	fs.StringVar(&c.CorpusDir, "corpus", getenv("GOFAST_CORPUS"), "folder of corpus folders (default $GOFAST_CORPUS, bench/testdata/corpus, ../shared/corpus)")
@@ -107,6 +128,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&c.StallBound, "stall-bound", 60*time.Second, "time after which a run stuck on the stalled mirror is killed (the same in -quick, so that gofast's own stall deadlines fit under it)")
 	fs.Float64Var(&c.ErrorRate, "error-rate", 0.05, "fraction of requests the flaky mirror answers with 500")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of the flaky mirror's error sequence")
+	fs.StringVar(&c.ProxyCorpus, "proxy-corpus", "cli", "corpus whose tree serves the proxy-path commands (get, install -n) and whose go.mod names the modules of the get row")
+	fs.DurationVar(&c.ProxyRTT, "proxy-rtt", 100*time.Millisecond, "round-trip time of the proxy-path rows")
+	fs.IntVar(&c.ProxyRounds, "proxy-rounds", 2, "rounds of each proxy-path row")
+	fs.StringVar(&proxyCmds, "proxy-cmds", strings.Join(proxyCmdNames, ","), "proxy-path commands to time: get, install")
+	fs.StringVar(&proxyMirrors, "proxy-mirrors", strings.Join(proxyMirrorNames, ","), "mirror sets of the proxy-path rows: good (healthy), stall (GOPROXY=stalled|good), errors (a mirror failing -error-rate of requests)")
+	fs.StringVar(&c.ProxyInstall, "proxy-install", "github.com/cpuguy83/go-md2man/v2@v2.0.5", "pkg@version of the go install -n row (its whole build must be in the -proxy-corpus tree)")
+	fs.BoolVar(&c.NoGo64, "no-go64", false, "leave out the GOMAXPROCS=64 go side")
 	fs.IntVar(&c.VersionIters, "version-iters", 200, "alternating go version / gofast version pairs")
 	fs.IntVar(&c.BuildIters, "build-iters", 20, "alternating warm go build / gofast build pairs")
 	fs.StringVar(&c.BuildDep, "build-dep", "gopkg.in/yaml.v3@v3.0.1", "module@version the small warm-build module imports (its zip must be in a corpus tree in use)")
@@ -138,6 +166,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			"build-iters":   func() { c.BuildIters = 5 },
 			"memory-corpus": func() { c.MemoryCorpus = "gin" },
 			"memory-runs":   func() { c.MemoryRuns = 1 },
+			"proxy-rounds":  func() { c.ProxyRounds = 1 },
 		}
 		for name, apply := range quick {
 			if !set[name] {
@@ -160,12 +189,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 		c.Scenarios[s] = true
 	}
+	if c.ProxyCmds, err = oneOf("-proxy-cmds", proxyCmds, proxyCmdNames); err != nil {
+		return nil, err
+	}
+	if c.ProxyMirrors, err = oneOf("-proxy-mirrors", proxyMirrors, proxyMirrorNames); err != nil {
+		return nil, err
+	}
 	switch c.Isolate {
 	case "auto", "netns", "none":
 	default:
 		return nil, fmt.Errorf("-isolate: want auto, netns or none, not %q", c.Isolate)
 	}
-	if c.Rounds < 1 || c.SlowRounds < 1 || c.FaultRounds < 1 || c.Bandwidth < 0 {
+	if c.Rounds < 1 || c.SlowRounds < 1 || c.FaultRounds < 1 || c.ProxyRounds < 1 || c.Bandwidth < 0 {
 		return nil, fmt.Errorf("rounds must be at least 1 and bandwidth not negative")
 	}
 	return c, nil
@@ -177,6 +212,17 @@ func (c *Config) roundsAt(rtt time.Duration) int {
 		return min(c.Rounds, c.SlowRounds)
 	}
 	return c.Rounds
+}
+
+// oneOf splits the list flag value s and checks every item is in names.
+func oneOf(flagName, s string, names []string) ([]string, error) {
+	items := splitList(s)
+	for _, it := range items {
+		if !slices.Contains(names, it) {
+			return nil, fmt.Errorf("%s: unknown %q (have %s)", flagName, it, strings.Join(names, ", "))
+		}
+	}
+	return items, nil
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

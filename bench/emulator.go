@@ -66,7 +66,16 @@ type mirrorSpec struct {
 	// ErrorRate and Seed apply to flakyMirror.
 	ErrorRate float64
 	Seed      int64
+	// Sums, when set, makes a mirror that answers also serve a checksum
+	// database (sumDBName) from these hashes, and list the versions of
+	// each module it holds, as the proxy-path rows need.
+	Sums *sumIndex
 }
+
+// sumDBName is the checksum database the emulated mirrors serve; go gets
+// its key, with no URL, so it asks each GOPROXY entry for
+// /sumdb/<name>/supported first, as with the default database.
+const sumDBName = "sum.bench.test"
 
 // mirrorSet is the running mirrors of one run, started fresh for every run
 // so that connections, counters and the error sequence start from zero.
@@ -92,6 +101,10 @@ func startMirrors(tree string, link Link, specs []mirrorSpec) (*mirrorSet, error
 		case flakyMirror:
 			opts.ErrorRate, opts.Seed = sp.ErrorRate, sp.Seed
 		}
+		if sp.Sums != nil && sp.Kind != stalledMirror {
+			opts.FS = listingFS{opts.FS}
+			opts.SumDB, opts.Lookup = sumDBName, sp.Sums.lookup
+		}
 		s, err := proxytest.Start(opts)
 		if err != nil {
 			ms.Close()
@@ -114,6 +127,17 @@ func (ms *mirrorSet) URLs() []string {
 // GOPROXY joins the URLs with sep: "," (fall through on 404/410 only) or
 // "|" (fall through on any error).
 func (ms *mirrorSet) GOPROXY(sep string) string { return strings.Join(ms.URLs(), sep) }
+
+// GOSUMDB is the key of the checksum database the mirrors serve (every
+// mirror that serves one makes its own key; the first is used), or "".
+func (ms *mirrorSet) GOSUMDB() string {
+	for _, s := range ms.servers {
+		if s.GOSUMDB != "" {
+			return s.GOSUMDB
+		}
+	}
+	return ""
+}
 
 // Mirrors is the GOFAST_MIRRORS value: every URL, comma separated.
 func (ms *mirrorSet) Mirrors() string { return strings.Join(ms.URLs(), ",") }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,8 +24,16 @@ type toolEnv struct {
 	GoCache string
 	// Home is a scratch directory that becomes HOME, holds the user cache
 	// and config directories (gofast keeps its mirror ranking there) and
-	// GOPATH, so that nothing leaks between runs.
+	// GOPATH, so that nothing leaks between runs (go keeps the checksum
+	// database's tree state in $GOPATH/pkg/sumdb).
 	Home string
+	// SumDB is GOSUMDB; "" leaves go's default.
+	SumDB string
+	// NoModMod leaves GOFLAGS empty instead of -mod=mod: go install
+	// pkg@version and the other proxy-path commands run with go's defaults.
+	NoModMod bool
+	// MaxProcs, when above 0, is GOMAXPROCS: the GOMAXPROCS=64 go side.
+	MaxProcs int
 }
 
 // droppedEnv lists variables removed from the harness's environment before
@@ -34,15 +43,16 @@ var droppedEnv = map[string]bool{
 	"GOPROXY": true, "GOSUMDB": true, "GONOSUMDB": true, "GOPRIVATE": true, "GONOPROXY": true,
 	"GOINSECURE": true, "GOAUTH": true, "GOMODCACHE": true, "GOCACHE": true, "GOCACHEPROG": true,
 	"GOENV": true, "GOFLAGS": true, "GOTOOLCHAIN": true, "GOWORK": true, "GO111MODULE": true,
-	"GOPATH": true, "GOROOT": true, "GOVCS": true,
+	"GOPATH": true, "GOROOT": true, "GOVCS": true, "GOMAXPROCS": true,
 	"HOME": true, "XDG_CACHE_HOME": true, "XDG_CONFIG_HOME": true, "PATH": true,
 	"HTTP_PROXY": true, "HTTPS_PROXY": true, "ALL_PROXY": true, "NO_PROXY": true,
 }
 
-// environ builds the environment from base (usually os.Environ()). GOSUMDB
-// stays unset, so go uses its built-in checksum database: the corpus go.sum
-// files hold every hash the runs need, so go never consults it, and inside
-// the network namespace a lookup would fail loudly instead of leaking.
+// environ builds the environment from base (usually os.Environ()). Unless
+// SumDB is set, GOSUMDB stays unset, so go uses its built-in checksum
+// database: the corpus go.sum files hold every hash the cold download runs
+// need, so go never consults it, and inside the network namespace a lookup
+// would fail loudly instead of leaking.
 func (e toolEnv) environ(base []string) []string {
 	var env []string
 	path := filepath.Join(e.GoRoot, "bin")
@@ -62,7 +72,6 @@ func (e toolEnv) environ(base []string) []string {
 		"GOMODCACHE="+e.ModCache,
 		"GOCACHE="+e.GoCache,
 		"GOENV=off",
-		"GOFLAGS=-mod=mod",
 		"GOTOOLCHAIN=local",
 		"GOWORK=off",
 		"HOME="+e.Home,
@@ -71,6 +80,17 @@ func (e toolEnv) environ(base []string) []string {
 		"GOPATH="+filepath.Join(e.Home, "gopath"),
 		"NO_PROXY=127.0.0.1,localhost",
 	)
+	if e.NoModMod {
+		env = append(env, "GOFLAGS=")
+	} else {
+		env = append(env, "GOFLAGS=-mod=mod")
+	}
+	if e.SumDB != "" {
+		env = append(env, "GOSUMDB="+e.SumDB)
+	}
+	if e.MaxProcs > 0 {
+		env = append(env, fmt.Sprintf("GOMAXPROCS=%d", e.MaxProcs))
+	}
 	if e.Mirrors != "" {
 		env = append(env, "GOFAST_MIRRORS="+e.Mirrors)
 	}

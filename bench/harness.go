@@ -29,6 +29,7 @@ type harness struct {
 	ownWork        bool   // work was created here and is removed at the end
 	goCache        string // GOCACHE shared by every run
 	isolation      string // how the runs were kept off the network
+	goVer          string // the real go's version, for go.mod go lines
 
 	corpora    map[string]*Corpus
 	extract    map[string]time.Duration // go's extraction time per corpus
@@ -122,6 +123,9 @@ func (h *harness) corpusNames() []string {
 	if h.cfg.Scenarios["memory"] {
 		add(h.cfg.MemoryCorpus)
 	}
+	if h.cfg.Scenarios["proxy"] {
+		add(h.cfg.ProxyCorpus)
+	}
 	return names
 }
 
@@ -188,10 +192,10 @@ func (h *harness) link(rtt time.Duration) Link {
 
 // tool returns the program and arguments that run args with one side.
 func (h *harness) tool(s side, args ...string) (string, []string) {
-	if s == sideGo {
-		return h.goTool, args
+	if s == sideGofast {
+		return h.gofast, args
 	}
-	return h.gofast, args
+	return h.goTool, args
 }
 
 // scratch makes a fresh directory for one run; done removes it unless

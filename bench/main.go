@@ -160,6 +160,13 @@ func (h *harness) benchmark(ctx context.Context) (*Report, error) {
 	if h.cfg.Scenarios["errors"] {
 		comparisons = append(comparisons, h.errorComparison())
 	}
+	if h.cfg.Scenarios["proxy"] {
+		pc, err := h.proxyComparisons()
+		if err != nil {
+			return nil, fmt.Errorf("proxy-path rows: %w", err)
+		}
+		comparisons = append(comparisons, pc...)
+	}
 	var cold []Row
 	for _, cmp := range comparisons {
 		h.logf("%s: %s over %s, %d rounds", cmp.Scenario, cmp.Corpus.Name, cmp.Link, cmp.Rounds)

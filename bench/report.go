@@ -47,8 +47,8 @@ func (r *Report) render(w io.Writer) error {
 	fmt.Fprintf(&b, "```sh\n%s\n```\n\n", r.Command)
 
 	b.WriteString("## Results\n\n")
-	b.WriteString("| scenario | corpus | RTT | go median [min–max] | gofast median [min–max] | go/gofast | floor | gofast/floor | notes |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | corpus | RTT | go median [min–max] | GOMAXPROCS=64 go median [min–max] | gofast median [min–max] | go/gofast | GOMAXPROCS=64 go/gofast | floor | gofast/floor | notes |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, row := range r.Rows {
 		b.WriteString(tableRow(row) + "\n")
 	}
@@ -75,7 +75,7 @@ func (r *Report) render(w io.Writer) error {
 
 // tableRow renders one comparison as a markdown table line.
 func tableRow(row Row) string {
-	g, f := summarize(row.Go), summarize(row.Gofast)
+	g, g64, f := summarize(row.Go), summarize(row.Go64), summarize(row.Gofast)
 	floor, perFloor := "—", "—"
 	if l := row.Floor.Limit(); l > 0 {
 		floor = formatDuration(l)
@@ -89,8 +89,8 @@ func tableRow(row Row) string {
 	}
 	cells := []string{
 		row.Scenario, row.Corpus, rtt,
-		sideCell(g, row.BoundLabel, row.Bound), sideCell(f, row.BoundLabel, row.Bound),
-		speedup(g, f, row.Bound), floor, perFloor, strings.Join(row.Notes, "; "),
+		sideCell(g, row.BoundLabel, row.Bound), sideCell(g64, row.BoundLabel, row.Bound), sideCell(f, row.BoundLabel, row.Bound),
+		speedup(g, f, row.Bound), speedup(g64, f, row.Bound), floor, perFloor, strings.Join(row.Notes, "; "),
 	}
 	return markdownLine(cells)
 }
@@ -176,12 +176,14 @@ func method(r *Report) string {
 	return fmt.Sprintf(`- Mirrors are real projects' module graphs (the corpus: go.mod and go.sum of prometheus, cli, etcd, gin), fetched once from the real proxy with the real go tool into a module cache whose cache/download tree is then served by gofast's in-process test proxy (internal/proxytest) on 127.0.0.1.
 - The link is emulated by that proxy: every response waits one round trip before its headers, every new connection one more for TCP and %d more for TLS (as a real https mirror costs), and all connections share %s of bandwidth. Per-connection TCP windows and slow start are not emulated.
 - go and gofast run as separate processes with the same environment: GOPROXY set to the emulated mirror(s) (gofast also gets GOFAST_MIRRORS with the same URLs), a fresh empty GOMODCACHE and HOME per run (cold caches; gofast's mirror ranking cannot carry over), GOFLAGS=-mod=mod, GOTOOLCHAIN=local, GOENV=off, GOSUMDB at go's default (every hash is in the corpus go.sum, so it is never consulted).
-- In each comparison the tools alternate — go, gofast, go, gofast — for the stated rounds; times are wall clock around the process, exec to exit; the table shows the median and the min–max range. go/gofast above 1 means gofast is faster; "> N×" means go was killed at the bound, so the true ratio is larger.
+- Every comparison also runs GOMAXPROCS=64 go (the same environment otherwise; -no-go64 leaves it out), in the same rounds; its ratio column is its median over gofast's.
+- Proxy-path rows (cold get, cold install -n and their stalled and 5%% error variants) run commands that have no go.sum to lean on, each on a fresh module cache and GOPATH (go keeps the checksum database's tree state in $GOPATH/pkg/sumdb): the mirrors also serve a checksum database (/sumdb/%s/…) signing the corpus go.sum hashes (the corpus trees are real module caches, so the hashes are real), go gets GOSUMDB=<that database's key> with no URL, so it asks each GOPROXY entry for /sumdb/…/supported first as with the default database, and GOFLAGS is empty. A run counts only if it exits 0 and leaves the expected result (every requested module required in go.mod at its version and a go.sum; go install -n moving the binary into GOPATH/bin) and the same module-cache downloads as the row's first successful run.
+- In each comparison the tools alternate — go, GOMAXPROCS=64 go, gofast — for the stated rounds; times are wall clock around the process, exec to exit; the table shows the median and the min–max range. go/gofast above 1 means gofast is faster; "> N×" means go was killed at the bound, so the true ratio is larger.
 - Correctness guard: after every run the module cache must hold exactly the .zip/.mod/.info files go fetched (gofast is compared with the go run of the same round, or with the corpus when that go run failed), and after every gofast run go mod verify must pass with GOPROXY=off. A run that fails either check, exits non-zero or times out shows as FAIL or timeout, never as a time.
 - Floor: the least time any downloader could take, max(bytes / bandwidth + %d round trips for connection set-up and the first request, go's own extraction time), where extraction is go mod download with every zip already in the cache and GOPROXY=off. gofast/floor near 1 means nothing is left to gain.
 - Stalled mirror: the first mirror accepts connections and never answers; go, given GOPROXY="stalled|good", hangs until the harness kills it. Error rate: the mirror answers that fraction of requests with 500, drawn from a fixed seed.
 - Warm overhead: version runs go version and gofast version alternately; build builds a small main module importing one corpus module with module and build caches warm. Peak memory is the maximum RSS reported by wait4 for the process.
-`, r.HandshakeRTTs, formatBandwidth(r.Bandwidth), floorRTTs(r.HandshakeRTTs))
+`, r.HandshakeRTTs, formatBandwidth(r.Bandwidth), sumDBName, floorRTTs(r.HandshakeRTTs))
 }
 
 // runningIt is the how-to section: commands, durations and knobs.
@@ -189,5 +191,5 @@ const runningIt = `- ` + "`go run ./bench -quick -out BENCHMARKS.md`" + ` — th
 - ` + "`go run ./bench -out BENCHMARKS.md`" + ` — the published figures: prometheus and cli at 1, 50, 100 ms (3 rounds) and 300 ms (2 rounds), stalled and flaky mirrors on cli at 50 ms (2 rounds), 200 version pairs, 20 warm builds, two prefetches of prometheus: about 40 minutes on 2 cores, most of it plain go at high round trips (cli at 300 ms alone takes go about 2 minutes, prometheus about 3½); a run still going after -timeout (10 min) is killed and reported as a timeout. Run it on a quiet machine: the comparisons alternate go and gofast so drift hits both, but a busy CPU slows extraction.
 - The first run fills each corpus tree once from the real module proxy with the real go tool (the only network use; 2.5 GB for all four) into ` + "`$HOME/.cache/gofast-corpus/<name>`" + `; ` + "`-corpus-proxy DIR`" + ` or ` + "`GOFAST_CORPUS_PROXY`" + ` moves it. The corpus go.mod and go.sum files are in bench/testdata/corpus.
 - On Linux the runs happen in a new network namespace (as root, or through an unprivileged user namespace); ` + "`-isolate none`" + ` runs without it, elsewhere it is skipped.
-- ` + "`go run ./bench -h`" + ` lists every knob: -scenarios, -corpora, -rtt, -rounds, -bandwidth, -handshake-rtts, -timeout, -stall-bound, -error-rate, -keep and more. The pure parts (statistics, floor, file-set diff, rendering) are tested by ` + "`go test ./bench`" + `.
+- ` + "`go run ./bench -h`" + ` lists every knob: -scenarios (cold, stall, errors, proxy, overhead, memory), -proxy-cmds, -proxy-mirrors, -proxy-corpus, -proxy-install, -no-go64, -corpora, -rtt, -rounds, -bandwidth, -handshake-rtts, -timeout, -stall-bound, -error-rate, -keep and more. The pure parts (statistics, floor, file-set diff, rendering) are tested by ` + "`go test ./bench`" + `.
 `

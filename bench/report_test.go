@@ -54,21 +54,21 @@ func TestTableRow(t *testing.T) {
 		want string
 	}{
 		{"cold", Row{Scenario: "cold download", Corpus: "prometheus", RTT: 100 * ms,
-			Go: okRuns(60*s, 58*s, 62*s), Gofast: okRuns(15*s, 14*s, 16*s), Bound: 6 * time.Minute, BoundLabel: "timeout",
+			Go: okRuns(60*s, 58*s, 62*s), Go64: okRuns(30*s, 29*s, 31*s), Gofast: okRuns(15*s, 14*s, 16*s), Bound: 6 * time.Minute, BoundLabel: "timeout",
 			Floor: Floor{Network: 11 * s, Extraction: 10 * s}, Notes: []string{"272 MiB in 250 zips"}},
-			"| cold download | prometheus | 100 ms | 60.0 s [58.0–62.0 s] | 15.0 s [14.0–16.0 s] | 4.0× | 11.0 s | 1.4× | 272 MiB in 250 zips |"},
+			"| cold download | prometheus | 100 ms | 60.0 s [58.0–62.0 s] | 30.0 s [29.0–31.0 s] | 15.0 s [14.0–16.0 s] | 4.0× | 2.0× | 11.0 s | 1.4× | 272 MiB in 250 zips |"},
 		{"stalled go", Row{Scenario: "stalled first mirror", Corpus: "cli", RTT: 50 * ms,
 			Go:     []Run{{Wall: 60 * s, Exit: -1, TimedOut: true}, {Wall: 60 * s, Exit: -1, TimedOut: true}},
 			Gofast: okRuns(30*s, 40*s), Bound: 60 * s, BoundLabel: "stalled", Floor: Floor{Network: 5 * s, Extraction: 6 * s},
 			Notes: []string{"GOPROXY=stalled|good"}},
-			`| stalled first mirror | cli | 50 ms | stalled (killed at 60 s) | 35.0 s [30.0–40.0 s] | > 1.7× | 6.00 s | 5.8× | GOPROXY=stalled\|good |`},
+			`| stalled first mirror | cli | 50 ms | stalled (killed at 60 s) | — | 35.0 s [30.0–40.0 s] | > 1.7× | — | 6.00 s | 5.8× | GOPROXY=stalled\|good |`},
 		{"wrong gofast shows no time", Row{Scenario: "cold download", Corpus: "gin", RTT: 1 * ms,
 			Go: okRuns(5 * s), Gofast: []Run{{Wall: 100 * ms, Fail: "fetched different files: 35 missing (a, …)"}},
 			Floor: Floor{Network: 2 * s, Extraction: 3 * s}},
-			"| cold download | gin | 1 ms | 5.00 s | FAIL: fetched different files: 35 missing (a, …) | — | 3.00 s | — |   |"},
+			"| cold download | gin | 1 ms | 5.00 s | — | FAIL: fetched different files: 35 missing (a, …) | — | — | 3.00 s | — |   |"},
 		{"overhead", Row{Scenario: "warm: version", Corpus: "—", Offline: true, Go: okRuns(3*ms, 3*ms), Gofast: okRuns(4*ms, 4*ms),
 			Notes: []string{"gofast costs 1.3× go's time"}},
-			"| warm: version | — | — | 3.00 ms [3.00–3.00 ms] | 4.00 ms [4.00–4.00 ms] | 0.75× | — | — | gofast costs 1.3× go's time |"},
+			"| warm: version | — | — | 3.00 ms [3.00–3.00 ms] | — | 4.00 ms [4.00–4.00 ms] | 0.75× | — | — | — | gofast costs 1.3× go's time |"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +124,7 @@ func TestRender(t *testing.T) {
 		headlineEnd,
 		"Measured 2025-01-02 03:04 UTC on 2 CPUs, 8.00 GiB RAM, linux/amd64, go1.26.8, gofast abc123; the run took 31 min.",
 		"```sh\ngo run ./bench -out BENCHMARKS.md\n```",
-		"| cold download | cli | 100 ms | 50.0 s | 12.0 s | 4.2× | 8.00 s | 1.5× |",
+		"| cold download | cli | 100 ms | 50.0 s | — | 12.0 s | 4.2× | — | 8.00 s | 1.5× |",
 		"| gofast prefetch | prometheus | 50 ms | 2/2 | 12.5 s | 30.0 MiB |",
 		"- network: network namespace\n",
 	} {

@@ -7,19 +7,36 @@ import (
 	"time"
 )
 
-// side is one of the two tools in a comparison.
+// side is one of the tools in a comparison.
 type side int
 
 const (
 	sideGo side = iota
 	sideGofast
+	// sideGo64 is GOMAXPROCS=64 go, in an environment otherwise the same:
+	// the first thing users try to speed go up.
+	sideGo64
 )
 
+// maxProcs64 is the GOMAXPROCS of the sideGo64 runs.
+const maxProcs64 = 64
+
 func (s side) String() string {
-	if s == sideGo {
+	switch s {
+	case sideGo:
 		return "go"
+	case sideGo64:
+		return "GOMAXPROCS=64 go"
 	}
 	return "gofast"
+}
+
+// sides are the tools of one round, in the order they run.
+func (h *harness) sides() []side {
+	if h.cfg.NoGo64 {
+		return []side{sideGo, sideGofast}
+	}
+	return []side{sideGo, sideGo64, sideGofast}
 }
 
 // comparison is one row of the main table: go and gofast doing the same
@@ -41,6 +58,8 @@ type comparison struct {
 	Sep     string
 	// Notes go into the table's notes column.
 	Notes []string
+	// Cmd, when set, is a proxy-path command run instead of go mod download.
+	Cmd *proxyCommand
 }
 
 // Row is one line of the main table.
@@ -50,8 +69,9 @@ type Row struct {
 	// RTT is the emulated round trip; Offline rows involve no network.
 	RTT     time.Duration
 	Offline bool
-	// Go and Gofast are the runs of each tool.
-	Go, Gofast []Run
+	// Go, Go64 and Gofast are the runs of each tool; Go64 (GOMAXPROCS=64
+	// go) is empty where that side was not run.
+	Go, Go64, Gofast []Run
 	// Bound is the runs' time limit, for lower-bound ratios, and
 	// BoundLabel what reaching it is called ("timeout", "stalled").
 	Bound      time.Duration
@@ -105,23 +125,27 @@ func (h *harness) errorComparison() comparison {
 func (h *harness) compare(ctx context.Context, cmp comparison) (Row, error) {
 	row := Row{Scenario: cmp.Scenario, Corpus: cmp.Corpus.Name, RTT: cmp.Link.RTT,
 		Bound: cmp.Bound, BoundLabel: cmp.BoundLabel, Notes: cmp.Notes}
+	if cmp.Cmd != nil {
+		return h.compareProxy(ctx, cmp, row)
+	}
 	for round := 1; round <= cmp.Rounds; round++ {
-		goRun, goSet, err := h.download(ctx, cmp, sideGo, round, nil)
-		if err != nil {
-			return row, err
-		}
-		row.Go = append(row.Go, goRun)
 		// gofast must fetch what go fetched in the same round; when go did
 		// not finish, what go fetched when the tree was filled.
 		want := cmp.Corpus.Want
-		if goRun.OK() {
-			want = goSet
+		for _, s := range h.sides() {
+			var ref fileSet
+			if s == sideGofast {
+				ref = want
+			}
+			run, set, err := h.download(ctx, cmp, s, round, ref)
+			if err != nil {
+				return row, err
+			}
+			if s == sideGo && run.OK() {
+				want = set
+			}
+			row.add(s, run)
 		}
-		fastRun, _, err := h.download(ctx, cmp, sideGofast, round, want)
-		if err != nil {
-			return row, err
-		}
-		row.Gofast = append(row.Gofast, fastRun)
 	}
 	floor, err := h.floor(ctx, cmp.Corpus, cmp.Link)
 	if err != nil {
@@ -130,6 +154,18 @@ func (h *harness) compare(ctx context.Context, cmp comparison) (Row, error) {
 	row.Floor = floor
 	row.Notes = append(row.Notes, fmt.Sprintf("%s in %d zips", formatBytes(cmp.Corpus.Want.Size()), cmp.Corpus.Want.Count(".zip")), floor.String())
 	return row, nil
+}
+
+// add records run as one of side's.
+func (r *Row) add(s side, run Run) {
+	switch s {
+	case sideGo:
+		r.Go = append(r.Go, run)
+	case sideGo64:
+		r.Go64 = append(r.Go64, run)
+	default:
+		r.Gofast = append(r.Gofast, run)
+	}
 }
 
 // download runs one tool's cold mod download for cmp and checks the result:
@@ -152,6 +188,9 @@ func (h *harness) download(ctx context.Context, cmp comparison, s side, round in
 	env := toolEnv{
 		GoRoot: h.goRoot, Proxy: ms.GOPROXY(cmp.Sep), Mirrors: ms.Mirrors(),
 		ModCache: modcache, GoCache: h.goCache, Home: filepath.Join(dir, "home"),
+	}
+	if s == sideGo64 {
+		env.MaxProcs = maxProcs64
 	}
 	path, args := h.tool(s, "mod", "download")
 	res, err := runProc(ctx, Proc{Path: path, Args: args, Dir: src, Env: env.environ(h.base),
