@@ -7,7 +7,10 @@
 // While a fetching go command runs, gofast serves it on loopback (Listen)
 // and runs go with GOPROXY pointing there (GOPROXY), the user's direct or
 // off tail kept, so that every download go makes beyond what the prefetch
-// already put in the cache is as stall-proof as gofast's own.
+// already put in the cache is as stall-proof as gofast's own. It also
+// reads go's module graph walk one level ahead: the go.mod files of the
+// requirements of each go.mod go is served are fetched before go asks
+// (Handler.ReadAheadJobs).
 //
 // The proxy keeps go's decisions: it answers 404 exactly when the chain
 // says a file does not exist, so a ",direct" tail still falls through; any

@@ -28,7 +28,7 @@ func start(t *testing.T, goproxy string, st *goenv.Settings) *Loopback {
 
 // startWith is start for h (its Fetcher, Settings and SpoolDir filled in),
 // with the fetcher's idle timeout idle.
-func startWith(t *testing.T, goproxy string, st *goenv.Settings, idle time.Duration, h *Handler) *Loopback {
+func startWith(t testing.TB, goproxy string, st *goenv.Settings, idle time.Duration, h *Handler) *Loopback {
 	t.Helper()
 	if st == nil {
 		st = &goenv.Settings{}
