@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/prefetch"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -25,7 +26,9 @@ const (
 // served a module's go.mod, the proxy starts fetching the go.mod files of
 // that module's requirements (and their checksum-database lookups, which
 // expectedHashes keeps), so that when go asks for them they are already in
-// memory. It reads exactly one level ahead of go: a go.mod read ahead is
+// memory, for go.mod files whose module go does not prune (before go
+// 1.17: go walks their requirements transitively). It reads exactly one
+// level ahead of go: a go.mod read ahead is
 // parsed for its own requirements only when go asks for it. Reading
 // further ahead would pipeline the walk deeper but fetch go.mod files that
 // a pruned module graph (go 1.17 and later) never reads; one level is
@@ -172,7 +175,7 @@ func (h *Handler) readAheadFrom(m module.Version, data []byte) {
 		return
 	}
 	f, err := modfile.ParseLax(m.Path+"@"+m.Version+"/go.mod", data, nil)
-	if err != nil {
+	if err != nil || pruned(f) {
 		return
 	}
 	a := &h.ahead
@@ -212,6 +215,15 @@ func (h *Handler) readAheadFrom(m module.Version, data []byte) {
 		a.mu.Unlock()
 		go h.fetchAhead(dep, rel, e)
 	}
+}
+
+// pruned reports whether go prunes the module graph below the module of
+// f (go 1.17 and later, gover.ModFile's rule): go then does not read the
+// go.mod files of that module's requirements while it loads the graph, so
+// reading them ahead would only be over-fetch. A go.mod without a go line
+// counts as go 1.16, which is not pruned.
+func pruned(f *modfile.File) bool {
+	return f.Go != nil && toolchain.Compare(f.Go.Version, "1.17") >= 0
 }
 
 // fetchAhead fetches one go.mod for the read-ahead, with the checks go's

@@ -69,7 +69,7 @@ func idle(a *readAhead) bool { return a.running == 0 }
 // paths are never read ahead, GONOSUMDB paths are not looked up, and what
 // go never asks for is counted as over-fetch.
 func TestReadAheadChain(t *testing.T) {
-	mods := chain("1.21", []string{"a", "b", "c", "d"},
+	mods := chain("1.16", []string{"a", "b", "c", "d"},
 		"example.com/ra/x", "v1.0.0",
 		"nosum.example.com/n", "v1.0.0",
 		"private.example.com/p", "v1.0.0")
@@ -145,7 +145,7 @@ func TestReadAheadChain(t *testing.T) {
 // is still fetching waits for that fetch rather than sending a second
 // request.
 func TestReadAheadInFlightIsWaitedFor(t *testing.T) {
-	tree := proxytest.MustBuild(chain("1.21", []string{"a", "b"})...)
+	tree := proxytest.MustBuild(chain("1.16", []string{"a", "b"})...)
 	arrived, release := make(chan struct{}), make(chan struct{})
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
 		if r.URL.Path == modPath("b") {
@@ -190,8 +190,8 @@ func TestReadAheadInFlightIsWaitedFor(t *testing.T) {
 // go's own request would (here the checksum database's hash), so wrong
 // bytes from one mirror are never kept, and the next mirror's are.
 func TestReadAheadWrongBytesNotKept(t *testing.T) {
-	tree := proxytest.MustBuild(chain("1.21", []string{"a", "b"})...)
-	evil := proxytest.MustBuild(append(chain("1.21", []string{"a"}), proxytest.Module{Path: "example.com/ra/b", Version: "v1.0.0", GoMod: "module example.com/ra/b\n\nrequire example.com/evil v1.0.0\n"})...)
+	tree := proxytest.MustBuild(chain("1.16", []string{"a", "b"})...)
+	evil := proxytest.MustBuild(append(chain("1.16", []string{"a"}), proxytest.Module{Path: "example.com/ra/b", Version: "v1.0.0", GoMod: "module example.com/ra/b\n\nrequire example.com/evil v1.0.0\n"})...)
 	liar := proxytest.New(t, proxytest.Options{FS: evil.FS})
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
 	h := &Handler{}
@@ -213,7 +213,7 @@ func TestReadAheadWrongBytesNotKept(t *testing.T) {
 // flight and returns once its goroutines have; a Handler closed reads
 // nothing ahead.
 func TestReadAheadCloseCancels(t *testing.T) {
-	tree := proxytest.MustBuild(chain("1.21", []string{"a", "b"}, "example.com/ra/x", "v1.0.0")...)
+	tree := proxytest.MustBuild(chain("1.16", []string{"a", "b"}, "example.com/ra/x", "v1.0.0")...)
 	arrived, cancelled := make(chan struct{}, 2), make(chan struct{}, 2)
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
 		if r.URL.Path != modPath("a") {
@@ -295,5 +295,25 @@ func TestRealGoWithReadAhead(t *testing.T) {
 	}
 	if used, unused := h.ReadAhead(); used != want || unused != 0 {
 		t.Errorf("ReadAhead() = %d, %d; want %d, 0", used, unused, want)
+	}
+}
+
+// TestReadAheadSkipsPrunedModules: below a go 1.17 or later go.mod, go
+// does not read the requirements' go.mod files while it loads the graph,
+// so nothing is read ahead there (it would all be over-fetch).
+func TestReadAheadSkipsPrunedModules(t *testing.T) {
+	tree := proxytest.MustBuild(chain("1.21", []string{"a", "b", "c"})...)
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	h := &Handler{}
+	lb := startWith(t, good.URL, &goenv.Settings{}, time.Minute, h)
+	if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
+		t.Fatalf("a.mod: %d", code)
+	}
+	h.ahead.await(idle)
+	if n := good.Count(modPath("b")); n != 0 {
+		t.Errorf("b.mod read ahead below a pruned module (%d requests)", n)
+	}
+	if used, unused := h.ReadAhead(); used != 0 || unused != 0 {
+		t.Errorf("ReadAhead() = %d, %d; want 0, 0", used, unused)
 	}
 }
