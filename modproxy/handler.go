@@ -7,7 +7,10 @@
 // While a fetching go command runs, gofast serves it on loopback (Listen)
 // and runs go with GOPROXY pointing there (GOPROXY), the user's direct or
 // off tail kept, so that every download go makes beyond what the prefetch
-// already put in the cache is as stall-proof as gofast's own.
+// already put in the cache is as stall-proof as gofast's own. It also
+// reads go's module graph walk one level ahead: the go.mod files of the
+// requirements of each go.mod go is served are fetched before go asks
+// (Handler.ReadAheadJobs).
 //
 // The proxy keeps go's decisions: it answers 404 exactly when the chain
 // says a file does not exist, so a ",direct" tail still falls through; any
@@ -19,6 +22,8 @@
 package modproxy
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,9 +57,19 @@ type Handler struct {
 	// Log, when set, is told one line for every request the chain could
 	// not answer (not-found answers excluded).
 	Log func(line string)
+	// ReadAheadJobs is how many go.mod files are read ahead at once: when
+	// go is served a module's go.mod, the go.mod files of its
+	// requirements are fetched before go asks for them (see readAhead).
+	// 0 means DefaultReadAheadJobs; a negative value turns read-ahead off.
+	ReadAheadJobs int
+	// ReadAheadMemory bounds the bytes of go.mod files read ahead and held
+	// until go asks for them; beyond it, what arrives is dropped (and
+	// fetched again if go asks). 0 means DefaultReadAheadMemory.
+	ReadAheadMemory int64
 
 	sumdb   sumdbBase
 	lookups lookups
+	ahead   readAhead
 }
 
 // Size limits of the answers relayed, as go's own: a go.mod is at most
@@ -85,6 +100,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// request for one is not passed on to any mirror.
 		http.Error(w, "not found: "+req.Module.Path+" matches GONOPROXY/GOPRIVATE and is not sent to a mirror", http.StatusNotFound)
 		return
+	}
+	if req.Kind == "mod" {
+		if data := h.takeReadAhead(r.Context(), rel); data != nil {
+			h.readAheadFrom(req.Module, data)
+			serve(w, r, int64(len(data)), bytes.NewReader(data))
+			return
+		}
 	}
 	if h.serveCached(w, r, req) {
 		return
@@ -162,6 +184,15 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 	if err != nil || !st.Mode().IsRegular() {
 		return false
 	}
+	if req.Kind == "mod" {
+		data, err := io.ReadAll(io.LimitReader(f, maxSmall))
+		if err != nil {
+			return false
+		}
+		h.readAheadFrom(req.Module, data)
+		serve(w, r, int64(len(data)), bytes.NewReader(data))
+		return true
+	}
 	serve(w, r, st.Size(), f)
 	return true
 }
@@ -169,10 +200,28 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 // serveFetched answers through the chain.
 func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefetch.Request) {
 	ctx := r.Context()
+	f, err := h.fetchChecked(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // go went away
+		}
+		h.fail(w, req.Module, err)
+		return
+	}
+	defer f.Close()
+	if req.Kind == "mod" {
+		h.readAheadFrom(req.Module, f.Bytes())
+	}
+	serve(w, r, f.Size, f.Reader())
+}
+
+// fetchChecked gets req's file through the chain, refusing wrong bytes:
+// answers CheckAnswer rejects and, for a .mod or .zip, answers whose hash
+// is not the checksum database's.
+func (h *Handler) fetchChecked(ctx context.Context, req prefetch.Request) (*prefetch.File, error) {
 	list, err := h.Fetcher.Chain(ctx)
 	if err != nil {
-		h.fail(w, req.Module, fmt.Errorf("GOPROXY chain: %w", err))
-		return
+		return nil, fmt.Errorf("GOPROXY chain: %w", err)
 	}
 	req.Limit = maxSmall
 	switch req.Kind {
@@ -212,16 +261,7 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 		}
 		return checkHash(kind, m, want, data, file)
 	}
-	f, err := h.Fetcher.Get(ctx, list, req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return // go went away
-		}
-		h.fail(w, req.Module, err)
-		return
-	}
-	defer f.Close()
-	serve(w, r, f.Size, f.Reader())
+	return h.Fetcher.Get(ctx, list, req)
 }
 
 // fail answers a request the chain could not: 404 when every mirror that

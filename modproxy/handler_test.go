@@ -23,6 +23,13 @@ import (
 // loopback for the test, and returns its base URL.
 func start(t *testing.T, goproxy string, st *goenv.Settings) *Loopback {
 	t.Helper()
+	return startWith(t, goproxy, st, 300*time.Millisecond, &Handler{})
+}
+
+// startWith is start for h (its Fetcher, Settings and SpoolDir filled in),
+// with the fetcher's idle timeout idle.
+func startWith(t testing.TB, goproxy string, st *goenv.Settings, idle time.Duration, h *Handler) *Loopback {
+	t.Helper()
 	if st == nil {
 		st = &goenv.Settings{}
 	}
@@ -35,12 +42,13 @@ func start(t *testing.T, goproxy string, st *goenv.Settings) *Loopback {
 	}
 	f, err := prefetch.NewFetcher(prefetch.FetcherOptions{
 		Settings:    st,
-		IdleTimeout: 300 * time.Millisecond,
+		IdleTimeout: idle,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb, err := Listen(&Handler{Fetcher: f, Settings: st, SpoolDir: t.TempDir()})
+	h.Fetcher, h.Settings, h.SpoolDir = f, st, t.TempDir()
+	lb, err := Listen(h)
 	if err != nil {
 		t.Fatal(err)
 	}

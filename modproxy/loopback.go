@@ -26,13 +26,15 @@ type Loopback struct {
 	URL string
 
 	srv      *http.Server
+	h        http.Handler
 	ln       net.Listener
 	done     chan struct{}
 	prefix   string
 	handlers sync.WaitGroup
 }
 
-// Listen starts serving h on loopback. Close stops it.
+// Listen starts serving h on loopback. Close stops it, and closes h too
+// when h is an io.Closer (a Handler, whose read-ahead then stops).
 func Listen(h http.Handler) (*Loopback, error) {
 	var token [16]byte
 	if _, err := rand.Read(token[:]); err != nil {
@@ -42,7 +44,7 @@ func Listen(h http.Handler) (*Loopback, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loopback{ln: ln, done: make(chan struct{}), prefix: "/" + hex.EncodeToString(token[:])}
+	l := &Loopback{h: h, ln: ln, done: make(chan struct{}), prefix: "/" + hex.EncodeToString(token[:])}
 	l.URL = "http://" + ln.Addr().String() + l.prefix
 	l.srv = &http.Server{
 		Handler:           l.guard(h),
@@ -84,13 +86,19 @@ func (l *Loopback) guard(h http.Handler) http.Handler {
 // Close stops the server at once: go has exited, and nothing it asked
 // for is still wanted. Requests in flight are cancelled, and Close returns
 // once their handlers have returned, so that nothing they wrote (a spooled
-// zip) outlives it.
+// zip) outlives it; the handler, when it is an io.Closer, is closed then,
+// so that its own background work (read-ahead) is cancelled as well.
 func (l *Loopback) Close() error {
 	err := l.srv.Close()
 	<-l.done
 	l.handlers.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
+	}
+	if c, ok := l.h.(io.Closer); ok {
+		if cerr := c.Close(); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }

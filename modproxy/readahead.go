@@ -1,0 +1,278 @@
+package modproxy
+
+import (
+	"context"
+	"os"
+	"sync"
+
+	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/toolchain"
+	"github.com/gofastdev/gofast/prefetch"
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+)
+
+// Defaults of the read-ahead's bounds (Handler.ReadAheadJobs and
+// Handler.ReadAheadMemory).
+const (
+	DefaultReadAheadJobs   = 16
+	DefaultReadAheadMemory = 64 << 20
+)
+
+// readAhead holds the go.mod files fetched before go asks for them.
+//
+// go loads the module graph breadth first, one go.mod per request and
+// GOMAXPROCS requests at a time, each waiting a round trip. When go is
+// served a module's go.mod, the proxy starts fetching the go.mod files of
+// that module's requirements (and their checksum-database lookups, which
+// expectedHashes keeps), so that when go asks for them they are already in
+// memory, for go.mod files whose module go does not prune (before go
+// 1.17: go walks their requirements transitively). It reads exactly one
+// level ahead of go: a go.mod read ahead is
+// parsed for its own requirements only when go asks for it. Reading
+// further ahead would pipeline the walk deeper but fetch go.mod files that
+// a pruned module graph (go 1.17 and later) never reads; one level is
+// enough for the walk to find each level already fetched.
+type readAhead struct {
+	once   sync.Once
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	sem    chan struct{} // one token per fetch in flight
+
+	mu      sync.Mutex
+	changed *sync.Cond // broadcast on every change of running or byRel
+	closed  bool
+	running int                    // fetch goroutines not yet returned
+	byRel   map[string]*aheadEntry // fetched or being fetched, not yet served
+	seen    map[string]bool        // every .mod started or served once
+	held    int64                  // bytes of the entries in byRel
+	used    int64                  // bytes read ahead that go asked for
+	dropped int64                  // bytes read ahead and not kept (over the bound, or Close)
+	waits   int                    // requests that found their file in flight (tests)
+}
+
+type aheadEntry struct {
+	done chan struct{} // closed once data is set
+	data []byte        // nil when the fetch failed or was dropped
+}
+
+func (a *readAhead) init() {
+	a.once.Do(func() {
+		a.ctx, a.cancel = context.WithCancel(context.Background())
+		a.changed = sync.NewCond(&a.mu)
+		a.byRel = map[string]*aheadEntry{}
+		a.seen = map[string]bool{}
+	})
+}
+
+// ReadAhead returns the bytes of go.mod files read ahead that go then
+// asked for (used), and those it has not asked for (unused: over-fetch,
+// which includes what was fetched but dropped over ReadAheadMemory). Once
+// the Handler is closed, unused is final.
+func (h *Handler) ReadAhead() (used, unused int64) {
+	a := &h.ahead
+	a.init()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.used, a.held + a.dropped
+}
+
+// Close stops the read-ahead: its requests in flight are cancelled, Close
+// returns once their goroutines have, and the go.mod files held are
+// released. Call it when the go command the Handler serves has exited
+// (Loopback.Close does). The Handler still answers requests afterwards,
+// without reading ahead.
+func (h *Handler) Close() error {
+	a := &h.ahead
+	a.init()
+	a.mu.Lock()
+	a.closed = true
+	a.mu.Unlock()
+	a.cancel()
+	a.mu.Lock()
+	for a.running > 0 {
+		a.changed.Wait()
+	}
+	for rel, e := range a.byRel {
+		delete(a.byRel, rel)
+		a.held -= int64(len(e.data))
+		a.dropped += int64(len(e.data))
+	}
+	a.mu.Unlock()
+	return nil
+}
+
+// await blocks until cond, called with the lock held, is true. For tests.
+func (a *readAhead) await(cond func(a *readAhead) bool) {
+	a.init()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for !cond(a) {
+		a.changed.Wait()
+	}
+}
+
+// modRel is the request path of m's go.mod.
+func modRel(m module.Version) (string, error) {
+	p, err := module.EscapePath(m.Path)
+	if err != nil {
+		return "", err
+	}
+	v, err := module.EscapeVersion(m.Version)
+	if err != nil {
+		return "", err
+	}
+	return p + "/@v/" + v + ".mod", nil
+}
+
+// takeReadAhead returns the go.mod go asks for at rel if it was read
+// ahead, waiting for a fetch still in flight, and removes it from memory.
+// It returns nil when rel was not read ahead (or its fetch failed): the
+// caller fetches it as usual, and rel is then never read ahead.
+func (h *Handler) takeReadAhead(ctx context.Context, rel string) []byte {
+	a := &h.ahead
+	a.init()
+	a.mu.Lock()
+	a.seen[rel] = true
+	e := a.byRel[rel]
+	if e != nil {
+		select {
+		case <-e.done:
+		default:
+			a.waits++
+			a.changed.Broadcast()
+		}
+	}
+	a.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.byRel[rel] != e || e.data == nil {
+		return nil // dropped by Close, or failed
+	}
+	delete(a.byRel, rel)
+	a.held -= int64(len(e.data))
+	a.used += int64(len(e.data))
+	a.changed.Broadcast()
+	return e.data
+}
+
+// readAheadFrom starts fetching the go.mod of each requirement of the
+// go.mod data that go has just been served (of module m), unless it is
+// private (GONOPROXY), already in the module cache (go reads it there and
+// never asks), or already read ahead or asked for. The fetches are started
+// before go's answer is written, so that they are in flight (and counted)
+// by the time go has it.
+func (h *Handler) readAheadFrom(m module.Version, data []byte) {
+	if h.ReadAheadJobs < 0 {
+		return
+	}
+	f, err := modfile.ParseLax(m.Path+"@"+m.Version+"/go.mod", data, nil)
+	if err != nil || pruned(f) {
+		return
+	}
+	a := &h.ahead
+	a.init()
+	c := &modcache.Cache{Root: h.Settings.GOMODCACHE}
+	for _, r := range f.Require {
+		dep := r.Mod
+		if module.Check(dep.Path, dep.Version) != nil || h.Settings.NoProxy(dep.Path) {
+			continue
+		}
+		rel, err := modRel(dep)
+		if err != nil {
+			continue
+		}
+		if p, err := c.File(dep, "mod"); err == nil {
+			if _, err := os.Stat(p); err == nil {
+				continue
+			}
+		}
+		a.mu.Lock()
+		if a.closed || a.seen[rel] {
+			a.mu.Unlock()
+			continue
+		}
+		if a.sem == nil {
+			n := h.ReadAheadJobs
+			if n == 0 {
+				n = DefaultReadAheadJobs
+			}
+			a.sem = make(chan struct{}, n)
+		}
+		a.seen[rel] = true
+		e := &aheadEntry{done: make(chan struct{})}
+		a.byRel[rel] = e
+		a.running++
+		a.changed.Broadcast()
+		a.mu.Unlock()
+		go h.fetchAhead(dep, rel, e)
+	}
+}
+
+// pruned reports whether go prunes the module graph below the module of
+// f (go 1.17 and later, gover.ModFile's rule): go then does not read the
+// go.mod files of that module's requirements while it loads the graph, so
+// reading them ahead would only be over-fetch. A go.mod without a go line
+// counts as go 1.16, which is not pruned.
+func pruned(f *modfile.File) bool {
+	return f.Go != nil && toolchain.Compare(f.Go.Version, "1.17") >= 0
+}
+
+// fetchAhead fetches one go.mod for the read-ahead, with the checks go's
+// own request would have (fetchChecked), and keeps it within
+// ReadAheadMemory. A goroutine waiting for its token is cheap; the token
+// bounds the requests in flight. (errgroup's SetLimit would block the
+// caller, which is go's request, at the limit.)
+func (h *Handler) fetchAhead(m module.Version, rel string, e *aheadEntry) {
+	a := &h.ahead
+	var data []byte
+	defer func() {
+		a.mu.Lock()
+		switch {
+		case data == nil || a.closed:
+			if data != nil {
+				a.dropped += int64(len(data))
+			}
+			data = nil
+			delete(a.byRel, rel)
+		case a.held+int64(len(data)) > h.readAheadMemory():
+			a.dropped += int64(len(data))
+			data = nil
+			delete(a.byRel, rel)
+		default:
+			a.held += int64(len(data))
+		}
+		e.data = data
+		close(e.done)
+		a.running--
+		a.changed.Broadcast()
+		a.mu.Unlock()
+	}()
+	select {
+	case a.sem <- struct{}{}:
+	case <-a.ctx.Done():
+		return
+	}
+	defer func() { <-a.sem }()
+	f, err := h.fetchChecked(a.ctx, prefetch.Request{Module: m, Kind: "mod", Rel: rel})
+	if err != nil {
+		return
+	}
+	data = f.Bytes()
+	f.Close()
+}
+
+func (h *Handler) readAheadMemory() int64 {
+	if h.ReadAheadMemory > 0 {
+		return h.ReadAheadMemory
+	}
+	return DefaultReadAheadMemory
+}
