@@ -249,7 +249,8 @@ func (h *Handler) fetchChecked(ctx context.Context, req prefetch.Request) (*pref
 	} else {
 		close(looked)
 	}
-	defer func() { <-looked }()
+	// A failed download does not wait for the lookup: want is read only
+	// by Check, after looked.
 	req.Check = func(data []byte, file string) error {
 		if err := prefetch.CheckAnswer(kind, m, data, file); err != nil {
 			return err
