@@ -66,10 +66,17 @@ type Handler struct {
 	// until go asks for them; beyond it, what arrives is dropped (and
 	// fetched again if go asks). 0 means DefaultReadAheadMemory.
 	ReadAheadMemory int64
+	// ReadAheadZips starts the zip of every version go is served the
+	// .info of, spooled, so that go's zip downloads (GOMAXPROCS at a time)
+	// find them fetched or under way. Set it for commands that download
+	// the zip of each version they resolve (get, install and run of
+	// pkg@version, mod tidy); false reads no zip ahead.
+	ReadAheadZips bool
 
 	sumdb   sumdbBase
 	lookups lookups
 	ahead   readAhead
+	zips    zipAhead
 }
 
 // Size limits of the answers relayed, as go's own: a go.mod is at most
@@ -105,6 +112,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if data := h.takeReadAhead(r.Context(), rel); data != nil {
 			h.readAheadFrom(req.Module, data)
 			serve(w, r, int64(len(data)), bytes.NewReader(data))
+			return
+		}
+	}
+	if req.Kind == "zip" {
+		if f := h.takeZip(r.Context(), rel); f != nil {
+			defer f.Close()
+			serve(w, r, f.Size, f.Reader())
 			return
 		}
 	}
@@ -209,8 +223,11 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 		return
 	}
 	defer f.Close()
-	if req.Kind == "mod" {
+	switch req.Kind {
+	case "mod":
 		h.readAheadFrom(req.Module, f.Bytes())
+	case "info":
+		h.zipAheadFrom(req.Module)
 	}
 	serve(w, r, f.Size, f.Reader())
 }

@@ -89,6 +89,7 @@ func (h *Handler) Close() error {
 	a.closed = true
 	a.mu.Unlock()
 	a.cancel()
+	h.closeZips()
 	a.mu.Lock()
 	for a.running > 0 {
 		a.changed.Wait()

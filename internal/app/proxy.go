@@ -39,7 +39,7 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 	if err != nil {
 		return err
 	}
-	lb, closeProxy, err := s.startProxy(st)
+	lb, closeProxy, err := s.startProxy(st, readsZips(inv))
 	if err != nil {
 		s.logf("loopback proxy not started, go fetches alone: %v", err)
 		return s.execGo(ctx, args, env)
@@ -66,7 +66,7 @@ func proxyEnv(env goenv.Environ, st *goenv.Settings, user mirrors.List, lb *modp
 // startProxy starts the loopback proxy over the session's chain, with a
 // spool directory of its own for zips in flight. The returned func stops
 // it and removes the spool.
-func (s *session) startProxy(st *goenv.Settings) (*modproxy.Loopback, func(), error) {
+func (s *session) startProxy(st *goenv.Settings, zips bool) (*modproxy.Loopback, func(), error) {
 	spool, err := os.MkdirTemp("", "gofast-proxy-")
 	if err != nil {
 		return nil, nil, err
@@ -86,7 +86,7 @@ func (s *session) startProxy(st *goenv.Settings) (*modproxy.Loopback, func(), er
 		os.RemoveAll(spool)
 		return nil, nil, err
 	}
-	lb, err := modproxy.Listen(&modproxy.Handler{Fetcher: f, Settings: st, SpoolDir: spool})
+	lb, err := modproxy.Listen(&modproxy.Handler{Fetcher: f, Settings: st, SpoolDir: spool, ReadAheadZips: zips})
 	if err != nil {
 		os.RemoveAll(spool)
 		return nil, nil, err
@@ -128,7 +128,7 @@ func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error
 	if err != nil {
 		return err
 	}
-	lb, closeProxy, err := s.startProxy(st)
+	lb, closeProxy, err := s.startProxy(st, false)
 	if err != nil {
 		s.logf("loopback proxy not started, go fetches alone: %v", err)
 		return nil
@@ -164,4 +164,19 @@ func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
 		return nil, false
 	}
 	return user, true
+}
+
+// readsZips reports whether the command downloads the zip of every module
+// version it resolves by query, so that the proxy may start a zip as soon
+// as go has the version's .info (modproxy.Handler.ReadAheadZips): go get,
+// go install and go run of pkg@version, go mod tidy. go list -m resolves
+// versions without zips, and is left out.
+func readsZips(inv wrap.Invocation) bool {
+	switch {
+	case inv.Command == "get", inv.Command == "mod" && inv.Sub == "tidy":
+		return true
+	case inv.Command == "install", inv.Command == "run":
+		return inv.Resolves
+	}
+	return false
 }
