@@ -2,7 +2,6 @@ package modproxy
 
 import (
 	"context"
-	"os"
 	"sync"
 
 	"github.com/gofastdev/gofast/internal/modcache"
@@ -179,43 +178,46 @@ func (h *Handler) readAheadFrom(m module.Version, data []byte) {
 	if err != nil || pruned(f) {
 		return
 	}
+	for _, r := range f.Require {
+		h.modAhead(r.Mod)
+	}
+}
+
+// modAhead starts reading dep's go.mod ahead, unless it is private
+// (GONOPROXY), already in the module cache (go reads it there and never
+// asks), or already read ahead or asked for.
+func (h *Handler) modAhead(dep module.Version) {
+	if h.ReadAheadJobs < 0 || module.Check(dep.Path, dep.Version) != nil || h.Settings.NoProxy(dep.Path) {
+		return
+	}
+	rel, err := modRel(dep)
+	if err != nil {
+		return
+	}
+	if (&modcache.Cache{Root: h.Settings.GOMODCACHE}).HasMod(dep) {
+		return
+	}
 	a := &h.ahead
 	a.init()
-	c := &modcache.Cache{Root: h.Settings.GOMODCACHE}
-	for _, r := range f.Require {
-		dep := r.Mod
-		if module.Check(dep.Path, dep.Version) != nil || h.Settings.NoProxy(dep.Path) {
-			continue
-		}
-		rel, err := modRel(dep)
-		if err != nil {
-			continue
-		}
-		if p, err := c.File(dep, "mod"); err == nil {
-			if _, err := os.Stat(p); err == nil {
-				continue
-			}
-		}
-		a.mu.Lock()
-		if a.closed || a.seen[rel] {
-			a.mu.Unlock()
-			continue
-		}
-		if a.sem == nil {
-			n := h.ReadAheadJobs
-			if n == 0 {
-				n = DefaultReadAheadJobs
-			}
-			a.sem = make(chan struct{}, n)
-		}
-		a.seen[rel] = true
-		e := &aheadEntry{done: make(chan struct{})}
-		a.byRel[rel] = e
-		a.running++
-		a.changed.Broadcast()
+	a.mu.Lock()
+	if a.closed || a.seen[rel] {
 		a.mu.Unlock()
-		go h.fetchAhead(dep, rel, e)
+		return
 	}
+	if a.sem == nil {
+		n := h.ReadAheadJobs
+		if n == 0 {
+			n = DefaultReadAheadJobs
+		}
+		a.sem = make(chan struct{}, n)
+	}
+	a.seen[rel] = true
+	e := &aheadEntry{done: make(chan struct{})}
+	a.byRel[rel] = e
+	a.running++
+	a.changed.Broadcast()
+	a.mu.Unlock()
+	go h.fetchAhead(dep, rel, e)
 }
 
 // pruned reports whether go prunes the module graph below the module of

@@ -15,7 +15,8 @@ import (
 // .info and .mod. When Handler.ReadAheadZips is set (for go get, go install
 // pkg@version, go run pkg@version, go mod tidy: commands that download
 // the zip of every module version they resolve), a successful .info answer
-// for a version starts that version's zip at once, spooled to SpoolDir,
+// for a version starts that version's go.mod (as a go.mod read ahead) and
+// zip at once, the zip spooled to SpoolDir,
 // bounded by ReadAheadJobs; go's request for the zip then takes the spooled
 // file, or waits for the fetch under way. Modules whose .info go asks for
 // without needing the zip (go list -m) would be over-fetch, which is why
@@ -36,11 +37,13 @@ type zipEntry struct {
 	taken bool
 }
 
-// zipAheadFrom starts m's zip after go was served m's .info.
+// zipAheadFrom starts m's go.mod and zip after go was served m's .info:
+// go asks for both next.
 func (h *Handler) zipAheadFrom(m module.Version) {
 	if !h.ReadAheadZips || h.ReadAheadJobs < 0 || module.Check(m.Path, m.Version) != nil || module.CanonicalVersion(m.Version) != m.Version {
 		return
 	}
+	h.modAhead(m)
 	if (&modcache.Cache{Root: h.Settings.GOMODCACHE}).HasZip(m) {
 		return // go finds it in its cache and never asks
 	}

@@ -34,6 +34,13 @@ func TestZipReadAhead(t *testing.T) {
 	if n := good.Count("/example.com/a/@v/v1.0.0.zip"); n != 1 {
 		t.Errorf("a's zip asked of the mirror %d times, want 1", n)
 	}
+	// The go.mod of a version whose .info go was served is read ahead too.
+	if code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.mod"); code != http.StatusOK || body != "module example.com/a\n" {
+		t.Errorf("a.mod: %d %q", code, body)
+	}
+	if n := good.Count("/example.com/a/@v/v1.0.0.mod"); n != 1 {
+		t.Errorf("a's go.mod asked of the mirror %d times, want 1", n)
+	}
 	spool := h.SpoolDir
 	h.zips.running.Wait() // b's zip has arrived, unasked
 	if err := lb.Close(); err != nil {
