@@ -3,7 +3,6 @@
 package wrap
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -17,7 +16,7 @@ import (
 // Exec replaces the gofast process with the real go tool: same pid, stdio,
 // terminal and signals, so go's output bytes and exit code are the user's
 // directly. It returns only if the exec itself fails.
-func Exec(ctx context.Context, goTool string, args []string, env environ.Environ) error {
+func Exec(goTool string, args []string, env environ.Environ) error {
 	argv := append([]string{goTool}, args...)
 	err := syscall.Exec(goTool, argv, env)
 	return fmt.Errorf("exec %s: %w", goTool, err)

@@ -3,7 +3,6 @@
 package wrap
 
 import (
-	"context"
 	"os"
 
 	"github.com/gofastdev/gofast/internal/environ"
@@ -16,7 +15,7 @@ var forwarded = []os.Signal{os.Interrupt}
 
 // Exec runs the real go tool as a child with the same stdio and returns an
 // *ExitError carrying its exit code: Windows has no exec.
-func Exec(ctx context.Context, goTool string, args []string, env environ.Environ) error {
+func Exec(goTool string, args []string, env environ.Environ) error {
 	return Run(goTool, args, env, Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 }
 

@@ -14,7 +14,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,7 +38,7 @@ func main() {
 	}
 	target, targetArgs, targetEnv, err := route(env, self, args)
 	if err == nil {
-		err = wrap.Exec(context.Background(), target, targetArgs, targetEnv)
+		err = wrap.Exec(target, targetArgs, targetEnv)
 	}
 	if we, ok := err.(*wrap.ExitError); ok {
 		os.Exit(we.Code)

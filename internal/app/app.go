@@ -57,7 +57,7 @@ func Run(ctx context.Context, o Options) error {
 	case plan == wrap.PlanOwn:
 		return s.runOwn(ctx)
 	case plan == wrap.PlanGo && env.Get("GOFAST_OFF") == "1":
-		return s.execGo(ctx, args, env)
+		return s.execGo(args, env)
 	}
 	if s.willDownloadToolchain(inv) {
 		if plan == wrap.PlanGo {
@@ -67,12 +67,12 @@ func Run(ctx context.Context, o Options) error {
 			if err := s.fetchToolchain(ctx, inv); err != nil {
 				return err
 			}
-			return s.execGo(ctx, args, env)
+			return s.execGo(args, env)
 		}
 		s.switching = true
 	}
 	if plan == wrap.PlanGo {
-		return s.execGo(ctx, args, env)
+		return s.execGo(args, env)
 	}
 	env, err := s.warm(ctx, inv)
 	if err != nil {
@@ -145,12 +145,12 @@ func (s *session) Settings(ctx context.Context, dir string) (*goenv.Settings, er
 }
 
 // execGo hands the process over to go with args and env.
-func (s *session) execGo(ctx context.Context, args []string, env goenv.Environ) error {
+func (s *session) execGo(args []string, env goenv.Environ) error {
 	goTool, err := s.GoTool()
 	if err != nil {
 		return err
 	}
-	return wrap.Exec(ctx, goTool, args, env)
+	return wrap.Exec(goTool, args, env)
 }
 
 // logf prints one gofast message line on stderr.

@@ -25,15 +25,15 @@ import (
 // or off), or the proxy cannot start, go runs as it would alone.
 func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string, env goenv.Environ) error {
 	if s.knownWarm && !inv.Resolves && !s.switching {
-		return s.execGo(ctx, args, env)
+		return s.execGo(args, env)
 	}
 	st, err := s.Settings(ctx, inv.Dir)
 	if err != nil {
-		return s.execGo(ctx, args, env)
+		return s.execGo(args, env)
 	}
 	user, ok := s.proxyable(st)
 	if !ok {
-		return s.execGo(ctx, args, env)
+		return s.execGo(args, env)
 	}
 	goTool, err := s.GoTool()
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 	lb, closeProxy, err := s.startProxy(st, readsZips(inv))
 	if err != nil {
 		s.logf("loopback proxy not started, go fetches alone: %v", err)
-		return s.execGo(ctx, args, env)
+		return s.execGo(args, env)
 	}
 	defer closeProxy()
 	return wrap.Run(goTool, args, proxyEnv(env, st, user, lb), wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr})
