@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/toolchain"
@@ -45,7 +46,41 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 		return s.execGo(args, env)
 	}
 	defer closeProxy()
-	return wrap.Run(goTool, args, proxyEnv(env, st, user, lb), wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr})
+	env = proxyEnv(env, st, user, lb)
+	if _, set := env.Lookup("GOMAXPROCS"); !set && fetchOnly(inv) {
+		// go fetches GOMAXPROCS files at a time. A command that only
+		// fetches and resolves, and never compiles or runs what it
+		// fetched, gets as many streams as gofast's own downloads: the
+		// user's alternative, GOMAXPROCS=64, without its leak into
+		// compilers and tests, and with the proxy's deadlines and retries
+		// behind every stream.
+		env = env.With("GOMAXPROCS", strconv.Itoa(s.streams()))
+	}
+	return wrap.Run(goTool, args, env, wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr})
+}
+
+// fetchOnly reports whether the command fetches and resolves modules but
+// never builds, runs or tests code: go get, go mod download/tidy/graph/
+// why/verify, go work sync.
+func fetchOnly(inv wrap.Invocation) bool {
+	switch inv.Command {
+	case "get":
+		return true
+	case "mod":
+		return inv.Sub == "download" || inv.Sub == "tidy" || inv.Sub == "graph" || inv.Sub == "why" || inv.Sub == "verify"
+	case "work":
+		return inv.Sub == "sync"
+	}
+	return false
+}
+
+// streams is how many downloads gofast runs at once: GOFAST_JOBS, else the
+// prefetch's default.
+func (s *session) streams() int {
+	if n := s.jobs(); n > 0 {
+		return n
+	}
+	return prefetch.DefaultJobs
 }
 
 // proxyEnv is env for a go that fetches through lb: GOPROXY the proxy and
