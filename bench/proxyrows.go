@@ -218,20 +218,11 @@ func (h *harness) proxyRun(ctx context.Context, cmp comparison, s side, round in
 		GoRoot: h.goRoot, Proxy: ms.GOPROXY(cmp.Sep), Mirrors: ms.Mirrors(), SumDB: ms.GOSUMDB(), NoModMod: true,
 		ModCache: modcache, GoCache: h.goCache, Home: filepath.Join(dir, "home"),
 	}
-	if s == sideGo64 {
-		env.MaxProcs = maxProcs64
-	}
-	path, args := h.tool(s, cmp.Cmd.Args...)
 	logFile := filepath.Join(dir, "log")
-	res, err := runProc(ctx, Proc{Path: path, Args: args, Dir: src, Env: env.environ(h.base),
-		Timeout: cmp.Bound, Log: logFile})
-	bytes, reqs := ms.Served()
-	ms.Close()
+	run, err := h.timeRun(ctx, s, cmp, ms, env, src, logFile, cmp.Cmd.Args...)
 	if err != nil {
 		return Run{}, nil, err
 	}
-	run := Run{Wall: res.Wall, Exit: res.Exit, TimedOut: res.TimedOut, MaxRSS: res.MaxRSS,
-		Bytes: bytes, Requests: reqs, Fail: failReason(res, cmp.BoundLabel)}
 	var got fileSet
 	if run.Fail == "" {
 		if got, err = scanDownloads(filepath.Join(modcache, "cache", "download")); err != nil {

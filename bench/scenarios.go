@@ -168,6 +168,26 @@ func (r *Row) add(s side, run Run) {
 	}
 }
 
+// timeRun runs side s's go command args in src with env (GOMAXPROCS=64
+// for that side) against the mirrors ms, which it closes, logging to
+// logFile, and returns the timed run: failed when it timed out or exited
+// non-zero, with the bytes and requests the mirrors served.
+func (h *harness) timeRun(ctx context.Context, s side, cmp comparison, ms *mirrorSet, env toolEnv, src, logFile string, args ...string) (Run, error) {
+	if s == sideGo64 {
+		env.MaxProcs = maxProcs64
+	}
+	path, argv := h.tool(s, args...)
+	res, err := runProc(ctx, Proc{Path: path, Args: argv, Dir: src, Env: env.environ(h.base),
+		Timeout: cmp.Bound, Log: logFile})
+	bytes, reqs := ms.Served()
+	ms.Close()
+	if err != nil {
+		return Run{}, err
+	}
+	return Run{Wall: res.Wall, Exit: res.Exit, TimedOut: res.TimedOut, MaxRSS: res.MaxRSS,
+		Bytes: bytes, Requests: reqs, Fail: failReason(res, cmp.BoundLabel)}, nil
+}
+
 // download runs one tool's cold mod download for cmp and checks the result:
 // go's own runs against the corpus, gofast's against want and with go mod
 // verify. It returns the run and the files it fetched.
@@ -189,19 +209,10 @@ func (h *harness) download(ctx context.Context, cmp comparison, s side, round in
 		GoRoot: h.goRoot, Proxy: ms.GOPROXY(cmp.Sep), Mirrors: ms.Mirrors(),
 		ModCache: modcache, GoCache: h.goCache, Home: filepath.Join(dir, "home"),
 	}
-	if s == sideGo64 {
-		env.MaxProcs = maxProcs64
-	}
-	path, args := h.tool(s, "mod", "download")
-	res, err := runProc(ctx, Proc{Path: path, Args: args, Dir: src, Env: env.environ(h.base),
-		Timeout: cmp.Bound, Log: filepath.Join(dir, "log")})
-	bytes, reqs := ms.Served()
-	ms.Close()
+	run, err := h.timeRun(ctx, s, cmp, ms, env, src, filepath.Join(dir, "log"), "mod", "download")
 	if err != nil {
 		return Run{}, nil, err
 	}
-	run := Run{Wall: res.Wall, Exit: res.Exit, TimedOut: res.TimedOut, MaxRSS: res.MaxRSS,
-		Bytes: bytes, Requests: reqs, Fail: failReason(res, cmp.BoundLabel)}
 	var got fileSet
 	if run.Fail == "" {
 		if want == nil {

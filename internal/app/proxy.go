@@ -74,14 +74,21 @@ func fetchOnly(inv wrap.Invocation) bool {
 	return false
 }
 
-// streams is how many downloads gofast runs at once: GOFAST_JOBS, else the
-// prefetch's default.
+// streams is how many downloads a fetch-only go command runs at once:
+// GOFAST_JOBS, else the prefetch's default, at most maxGoStreams.
 func (s *session) streams() int {
-	if n := s.jobs(); n > 0 {
-		return n
+	n := s.jobs()
+	if n <= 0 {
+		n = prefetch.DefaultJobs
 	}
-	return prefetch.DefaultJobs
+	return min(n, maxGoStreams)
 }
+
+// maxGoStreams bounds the GOMAXPROCS a fetch-only go command is given:
+// every P is a scheduler slot go's runtime keeps, and beyond a few tens
+// more streams buy a 2-core machine nothing (a GOFAST_JOBS of a million
+// must not become a go with a million Ps).
+const maxGoStreams = 64
 
 // proxyEnv is env for a go that fetches through lb: GOPROXY the proxy and
 // user's tail, and, where GOSUMDB names the database's own URL (which go
