@@ -114,15 +114,21 @@ func (a *readAhead) await(cond func(a *readAhead) bool) {
 
 // modRel is the request path of m's go.mod.
 func modRel(m module.Version) (string, error) {
-	p, err := module.EscapePath(m.Path)
-	if err != nil {
-		return "", err
-	}
-	v, err := module.EscapeVersion(m.Version)
+	p, v, err := escaped(m)
 	if err != nil {
 		return "", err
 	}
 	return p + "/@v/" + v + ".mod", nil
+}
+
+// escaped returns m's path and version escaped as in proxy and
+// checksum-database URLs.
+func escaped(m module.Version) (path, version string, err error) {
+	if path, err = module.EscapePath(m.Path); err != nil {
+		return "", "", err
+	}
+	version, err = module.EscapeVersion(m.Version)
+	return path, version, err
 }
 
 // takeReadAhead returns the go.mod go asks for at rel if it was read

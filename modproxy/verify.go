@@ -32,11 +32,7 @@ type lookupEntry struct {
 // lookupKey is the lookup's path below /sumdb/<name>/, as go's sumdb
 // client builds it.
 func lookupKey(m module.Version) (string, error) {
-	p, err := module.EscapePath(m.Path)
-	if err != nil {
-		return "", err
-	}
-	v, err := module.EscapeVersion(m.Version)
+	p, v, err := escaped(m)
 	if err != nil {
 		return "", err
 	}
