@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,19 +367,10 @@ func TestParseTreeNote(t *testing.T) {
 // http on the same host must not send the Authorization header there.
 func TestRunSendsNoCredentialsOnRedirectToHTTP(t *testing.T) {
 	tree := proxytest.MustBuild(proxytest.Module{Path: probeMod.Path, Version: probeMod.Version, Files: map[string]string{"a.go": "package a\n"}})
-	var leaked atomic.Int32
-	plain := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
-		if r.Header.Get("Authorization") != "" {
-			leaked.Add(1)
-		}
-		return proxytest.Fault{}
-	}})
-	m := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
-		if _, _, ok := r.BasicAuth(); !ok {
-			return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized}
-		}
-		return proxytest.Fault{Kind: proxytest.Redirect, Location: "http://m.example.com:" + serverPort(plain) + r.URL.Path}
-	}})
+	trap := proxytest.NewLeakTrap(t, tree.FS, func(plain *proxytest.Server, r *http.Request) string {
+		return "http://m.example.com:" + serverPort(plain) + r.URL.Path
+	})
+	plain, m := trap.Plain, trap.Mirror
 	target := "https://m.example.com:" + serverPort(m)
 	netrc := proxytest.NetrcText(t, "machine m.example.com:"+serverPort(m)+" login alice password s3cret\n"+
 		"machine m.example.com:"+serverPort(plain)+" login alice password s3cret\n"+
@@ -393,7 +383,7 @@ func TestRunSendsNoCredentialsOnRedirectToHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := leaked.Load(); n != 0 {
+	if n := trap.Leaked(); n != 0 {
 		t.Fatalf("the plain-http side got the credentials %d times", n)
 	}
 	if n := len(plain.Requests()); n != 0 {

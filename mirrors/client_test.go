@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/proxyenv"
@@ -100,19 +99,8 @@ func TestProbeSendsNoCredentialsOverHTTP(t *testing.T) {
 // mirror with netrc credentials that redirects the probe to plain http on
 // the same host must not have the Authorization header sent there.
 func TestProbeSendsNoCredentialsOnRedirectToHTTP(t *testing.T) {
-	var leaked atomic.Int32
-	target := proxytest.New(t, proxytest.Options{FS: testTree().FS, Fault: func(r *http.Request) proxytest.Fault {
-		if r.Header.Get("Authorization") != "" {
-			leaked.Add(1)
-		}
-		return proxytest.Fault{}
-	}})
-	mirror := proxytest.New(t, proxytest.Options{FS: testTree().FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
-		if _, _, ok := r.BasicAuth(); !ok {
-			return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized}
-		}
-		return proxytest.Fault{Kind: proxytest.Redirect, Location: target.URL + r.URL.Path}
-	}})
+	trap := proxytest.NewLeakTrap(t, testTree().FS, nil)
+	target, mirror := trap.Plain, trap.Mirror
 	mu, _ := url.Parse(mirror.URL)
 	tu, _ := url.Parse(target.URL)
 	netrc := proxytest.NetrcText(t, "machine "+mu.Host+" login alice password s3cret\n"+
@@ -124,7 +112,7 @@ func TestProbeSendsNoCredentialsOnRedirectToHTTP(t *testing.T) {
 	o.TLSClientConfig = &tls.Config{RootCAs: pool}
 	opts.Client = web.NewClient(o)
 	got := Probe(context.Background(), opts, List{{URL: mirror.URL, Kind: Proxy}})
-	if n := leaked.Load(); n != 0 {
+	if n := trap.Leaked(); n != 0 {
 		t.Fatalf("the plain-http side got the credentials %d times", n)
 	}
 	if n := len(target.Requests()); n != 0 {

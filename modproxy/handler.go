@@ -54,9 +54,6 @@ type Handler struct {
 	Settings *goenv.Settings
 	// SpoolDir holds zips while they arrive; "" means os.TempDir().
 	SpoolDir string
-	// Log, when set, is told one line for every request the chain could
-	// not answer (not-found answers excluded).
-	Log func(line string)
 	// ReadAheadJobs is how many go.mod files are read ahead at once: when
 	// go is served a module's go.mod, the go.mod files of its
 	// requirements are fetched before go asks for them (see readAhead).
@@ -219,7 +216,7 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 		if ctx.Err() != nil {
 			return // go went away
 		}
-		h.fail(w, req.Module, err)
+		fail(w, err)
 		return
 	}
 	defer f.Close()
@@ -282,34 +279,26 @@ func (h *Handler) fetchChecked(ctx context.Context, req prefetch.Request) (*pref
 	return h.Fetcher.Get(ctx, list, req)
 }
 
-// fail answers a request the chain could not: 404 when every mirror that
+// fail answers a request the chain could not (err names the module or
+// request, the mirror and the cause): 404 when every mirror that
 // was asked said not found (or the walk reached direct or off after such
 // answers), so that go's own fallback past ',' applies; otherwise 502 with
 // the cause in one line.
-func (h *Handler) fail(w http.ResponseWriter, m module.Version, err error) {
+func fail(w http.ResponseWriter, err error) {
 	msg := oneLine(redact.String(err.Error()))
 	if notFound(err) {
 		http.Error(w, "not found: "+msg, http.StatusNotFound)
 		return
-	}
-	if h.Log != nil {
-		h.Log(msg)
 	}
 	http.Error(w, "gofast: "+msg, http.StatusBadGateway)
 }
 
 // notFound reports whether err says the chain does not have the file.
 func notFound(err error) bool {
-	if errors.Is(err, fs.ErrNotExist) {
-		return true
-	}
-	if !errors.Is(err, prefetch.ErrLeftToGo) {
-		return false
-	}
-	// The walk reached direct or off: go's own GOPROXY goes on from
-	// there. Reaching it after a '|' failure returns that failure, so
-	// ErrLeftToGo here follows only not-found answers, or none.
-	return true
+	// ErrLeftToGo: the walk reached direct or off, where go's own GOPROXY
+	// goes on. Reaching it after a '|' failure returns that failure
+	// instead, so ErrLeftToGo follows only not-found answers, or none.
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, prefetch.ErrLeftToGo)
 }
 
 // serve writes a 200 answer of size bytes.

@@ -70,14 +70,14 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest 
 	base, err := h.sumdbList(ctx, name, db.URL)
 	if err != nil {
 		if ctx.Err() == nil {
-			h.fail(w, m, err)
+			fail(w, err)
 		}
 		return
 	}
 	f, err := h.Fetcher.Get(ctx, base, prefetch.Request{Module: m, Kind: "sumdb", Rel: rest, Limit: maxSmall})
 	if err != nil {
 		if ctx.Err() == nil {
-			h.fail(w, m, err)
+			fail(w, err)
 		}
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,19 +91,8 @@ func TestNoCredentialsOverHTTP(t *testing.T) {
 // must not have the Authorization header sent there in clear text.
 func TestNoCredentialsOnRedirectToHTTP(t *testing.T) {
 	tree := proxytest.MustBuild(testMods...)
-	var leaked atomic.Int32
-	target := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: func(r *http.Request) proxytest.Fault {
-		if r.Header.Get("Authorization") != "" {
-			leaked.Add(1)
-		}
-		return proxytest.Fault{}
-	}})
-	mirror := proxytest.New(t, proxytest.Options{FS: tree.FS, TLS: true, Fault: func(r *http.Request) proxytest.Fault {
-		if _, _, ok := r.BasicAuth(); !ok {
-			return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusUnauthorized}
-		}
-		return proxytest.Fault{Kind: proxytest.Redirect, Location: target.URL + r.URL.Path}
-	}})
+	trap := proxytest.NewLeakTrap(t, tree.FS, nil)
+	target, mirror := trap.Plain, trap.Mirror
 	mu, _ := url.Parse(mirror.URL)
 	tu, _ := url.Parse(target.URL)
 	netrc := proxytest.NetrcText(t, "machine "+mu.Host+" login alice password s3cret\n"+
@@ -113,7 +101,7 @@ func TestNoCredentialsOnRedirectToHTTP(t *testing.T) {
 		o.Env = environ.Environ{"NETRC=" + netrc}
 		o.Client = trustingClient(mirror)
 	})
-	if n := leaked.Load(); n != 0 {
+	if n := trap.Leaked(); n != 0 {
 		t.Fatalf("the plain-http side got the credentials %d times", n)
 	}
 	if n := len(target.Requests()); n != 0 {

@@ -104,6 +104,8 @@ type session struct {
 	authOnce  sync.Once
 	creds     *goauth.Credentials
 	ttlWarn   sync.Once
+	jobsOnce  sync.Once
+	jobsN     int
 }
 
 // GoTool returns the real go tool's path.

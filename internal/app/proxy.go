@@ -32,21 +32,7 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 	if err != nil {
 		return s.execGo(args, env)
 	}
-	user, ok := s.proxyable(st)
-	if !ok {
-		return s.execGo(args, env)
-	}
-	goTool, err := s.GoTool()
-	if err != nil {
-		return err
-	}
-	lb, closeProxy, err := s.startProxy(st, readsZips(inv))
-	if err != nil {
-		s.logf("loopback proxy not started, go fetches alone: %v", err)
-		return s.execGo(args, env)
-	}
-	defer closeProxy()
-	env = proxyEnv(env, st, user, lb)
+	goEnv := env
 	if _, set := env.Lookup("GOMAXPROCS"); !set && fetchOnly(inv) {
 		// go fetches GOMAXPROCS files at a time. A command that only
 		// fetches and resolves, and never compiles or runs what it
@@ -54,9 +40,36 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 		// user's alternative, GOMAXPROCS=64, without its leak into
 		// compilers and tests, and with the proxy's deadlines and retries
 		// behind every stream.
-		env = env.With("GOMAXPROCS", strconv.Itoa(s.streams()))
+		goEnv = env.With("GOMAXPROCS", strconv.Itoa(s.streams()))
 	}
-	return wrap.Run(goTool, args, env, wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr})
+	stdio := wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr}
+	if ran, err := s.runProxied(st, args, goEnv, readsZips(inv), stdio); ran {
+		return err
+	}
+	return s.execGo(args, env)
+}
+
+// runProxied runs go with args and env behind a loopback proxy over the
+// session's chain for st (zips: modproxy.Handler.ReadAheadZips), and
+// returns go's status. ran is false when the proxy cannot stand in (see
+// proxyable) or did not start (said in one line): go has not run, and the
+// caller runs it alone.
+func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Environ, zips bool, stdio wrap.Stdio) (ran bool, err error) {
+	user, ok := s.proxyable(st)
+	if !ok {
+		return false, nil
+	}
+	goTool, err := s.GoTool()
+	if err != nil {
+		return true, err
+	}
+	lb, closeProxy, err := s.startProxy(st, zips)
+	if err != nil {
+		s.logf("loopback proxy not started, go fetches alone: %v", err)
+		return false, nil
+	}
+	defer closeProxy()
+	return true, wrap.Run(goTool, args, proxyEnv(env, st, user, lb), stdio)
 }
 
 // fetchOnly reports whether the command fetches and resolves modules but
@@ -162,25 +175,14 @@ func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error
 	if err != nil {
 		return nil // go says what is wrong when it runs
 	}
-	user, ok := s.proxyable(st)
-	if !ok {
-		return nil
-	}
-	goTool, err := s.GoTool()
-	if err != nil {
-		return err
-	}
-	lb, closeProxy, err := s.startProxy(st, false)
-	if err != nil {
-		s.logf("loopback proxy not started, go fetches alone: %v", err)
-		return nil
-	}
-	defer closeProxy()
 	args := []string{"version"}
 	if inv.Dir != "" {
 		args = []string{"-C", inv.Dir, "version"}
 	}
-	err = wrap.Run(goTool, args, proxyEnv(s.env, st, user, lb), wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
+	ran, err := s.runProxied(st, args, s.env, false, wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
+	if !ran {
+		return nil // go downloads the toolchain itself when it runs
+	}
 	var ee *wrap.ExitError
 	if errors.As(err, &ee) && ee.Code == 0 && ee.Signal == nil {
 		return nil

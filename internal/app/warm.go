@@ -153,18 +153,22 @@ func writable(dir string) error {
 	}
 }
 
-// jobs reads GOFAST_JOBS; 0 lets the engine choose.
+// jobs reads GOFAST_JOBS, once per session (a bad value is reported
+// once, however many parts of the session ask); 0 lets the engine choose.
 func (s *session) jobs() int {
-	v := s.env.Get("GOFAST_JOBS")
-	if v == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		s.logf("ignoring GOFAST_JOBS=%q: not a positive number", v)
-		return 0
-	}
-	return n
+	s.jobsOnce.Do(func() {
+		v := s.env.Get("GOFAST_JOBS")
+		if v == "" {
+			return
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			s.logf("ignoring GOFAST_JOBS=%q: not a positive number", v)
+			return
+		}
+		s.jobsN = n
+	})
+	return s.jobsN
 }
 
 // isTerminal reports whether w is a terminal (for the progress bar).
