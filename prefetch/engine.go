@@ -11,11 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/internal/web"
-	"github.com/gofastdev/gofast/mirrors"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/mod/module"
 	"golang.org/x/sync/errgroup"
@@ -66,32 +64,15 @@ func newEngine(opts Options) (*engine, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = DefaultJobs
 	}
-	if opts.IdleTimeout <= 0 {
-		opts.IdleTimeout = DefaultIdleTimeout
-	}
-	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = DefaultRequestTimeout
-	}
 	if opts.Compute == nil {
 		opts.Compute = modset.Compute
 	}
-	chain := opts.Chain
-	if chain == nil {
-		chain = func(context.Context) (mirrors.List, error) { return mirrors.ParseList(st.GOPROXY) }
-	}
-	hc := opts.Client
-	if hc == nil {
-		// Walk, zips and .info files each have their own streams, and
-		// all of them should find an idle connection to reuse.
-		streams := 2*opts.Jobs + infoJobs(opts.Jobs)
-		hc = web.NewClient(web.Options{Env: opts.Env, MaxIdleConns: 2 * streams, MaxIdleConnsPerHost: streams})
-	}
-	auth := opts.Auth
-	if auth == nil {
-		// Credentials that cannot all be read are still used; go itself
-		// says nothing of a netrc it cannot read either.
-		auth, _ = goauth.Load(st.GOAUTH, opts.Env)
-	}
+	// Walk, zips and .info files each have their own streams, and all of
+	// them should find an idle connection to reuse.
+	src := FetcherOptions{
+		Settings: st, Env: opts.Env, Auth: opts.Auth, Chain: opts.Chain, Client: opts.Client,
+		OnMirrorFailure: opts.OnMirrorFailure, IdleTimeout: opts.IdleTimeout, RequestTimeout: opts.RequestTimeout,
+	}.source(2*opts.Jobs + infoJobs(opts.Jobs))
 	e := &engine{
 		opts:      opts,
 		cache:     &modcache.Cache{Root: st.GOMODCACHE, ReadWrite: modCacheRW(st.GOFLAGS), LockWait: opts.LockWait},
@@ -101,7 +82,7 @@ func newEngine(opts Options) (*engine, error) {
 		decided:   make(chan struct{}),
 		netSlots:  make(chan struct{}, opts.Jobs),
 		infoSlots: make(chan struct{}, infoJobs(opts.Jobs)),
-		src:       newSource(chain, hc, auth, opts.IdleTimeout, opts.RequestTimeout, opts.OnMirrorFailure),
+		src:       src,
 	}
 	return e, nil
 }

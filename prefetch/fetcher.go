@@ -66,6 +66,13 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	if o.Jobs <= 0 {
 		o.Jobs = DefaultJobs
 	}
+	return &Fetcher{src: o.source(o.Jobs)}, nil
+}
+
+// source builds the chain walker o describes, with the documented
+// defaults, and a client pooling streams connections per host when o has
+// none. The prefetch engine builds its own through here too.
+func (o FetcherOptions) source(streams int) *source {
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = DefaultIdleTimeout
 	}
@@ -78,13 +85,15 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	}
 	hc := o.Client
 	if hc == nil {
-		hc = web.NewClient(web.Options{Env: o.Env, MaxIdleConns: 2 * o.Jobs, MaxIdleConnsPerHost: o.Jobs})
+		hc = web.NewClient(web.Options{Env: o.Env, MaxIdleConns: 2 * streams, MaxIdleConnsPerHost: streams})
 	}
 	auth := o.Auth
 	if auth == nil {
+		// Credentials that cannot all be read are still used; go itself
+		// says nothing of a netrc it cannot read either.
 		auth, _ = goauth.Load(o.Settings.GOAUTH, o.Env)
 	}
-	return &Fetcher{src: newSource(chain, hc, auth, o.IdleTimeout, o.RequestTimeout, o.OnMirrorFailure)}, nil
+	return newSource(chain, hc, auth, o.IdleTimeout, o.RequestTimeout, o.OnMirrorFailure)
 }
 
 // Chain returns the chain the Fetcher walks (raced on first use).
