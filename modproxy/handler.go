@@ -69,11 +69,18 @@ type Handler struct {
 	// the zip of each version they resolve (get, install and run of
 	// pkg@version, mod tidy); false reads no zip ahead.
 	ReadAheadZips bool
+	// Tools are the package paths of a go install or go run of
+	// pkg@version: the module providing one is built as go's main module,
+	// so its go.mod and go.sum, read from its zip as soon as the proxy has
+	// it, decide the build: every go.mod go.sum names, and the zip of every
+	// requirement it has a zip hash for, are read ahead (see mainAhead).
+	Tools []string
 
 	sumdb   sumdbBase
 	lookups lookups
 	ahead   readAhead
 	zips    zipAhead
+	main    mainAhead
 }
 
 // Size limits of the answers relayed, as go's own: a go.mod is at most
@@ -204,6 +211,9 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 		serve(w, r, int64(len(data)), bytes.NewReader(data))
 		return true
 	}
+	if req.Kind == "zip" {
+		h.mainZipAhead(req.Module, f, st.Size())
+	}
 	serve(w, r, st.Size(), f)
 	return true
 }
@@ -225,6 +235,10 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 		h.readAheadFrom(req.Module, f.Bytes())
 	case "info":
 		h.zipAheadFrom(req.Module)
+	case "zip":
+		if ra, ok := f.Reader().(io.ReaderAt); ok {
+			h.mainZipAhead(req.Module, ra, f.Size)
+		}
 	}
 	serve(w, r, f.Size, f.Reader())
 }

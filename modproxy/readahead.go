@@ -51,8 +51,11 @@ type readAhead struct {
 }
 
 type aheadEntry struct {
-	done chan struct{} // closed once data is set
-	data []byte        // nil when the fetch failed or was dropped
+	done    chan struct{} // closed once data is set
+	claim   chan struct{} // closed when go asks before the fetch started
+	data    []byte        // nil when the fetch failed or was dropped
+	started bool          // the fetch holds a token (under readAhead.mu)
+	claimed bool          // claim is closed (under readAhead.mu)
 }
 
 func (a *readAhead) init() {
@@ -141,6 +144,16 @@ func (h *Handler) takeReadAhead(ctx context.Context, rel string) []byte {
 	a.mu.Lock()
 	a.seen[rel] = true
 	e := a.byRel[rel]
+	if e != nil && !e.started {
+		// Still waiting for a token behind other read-ahead: go's own
+		// request goes first, on its own stream.
+		delete(a.byRel, rel)
+		e.claimed = true
+		close(e.claim)
+		a.changed.Broadcast()
+		a.mu.Unlock()
+		return nil
+	}
 	if e != nil {
 		select {
 		case <-e.done:
@@ -218,7 +231,7 @@ func (h *Handler) modAhead(dep module.Version) {
 		a.sem = make(chan struct{}, n)
 	}
 	a.seen[rel] = true
-	e := &aheadEntry{done: make(chan struct{})}
+	e := &aheadEntry{done: make(chan struct{}), claim: make(chan struct{})}
 	a.byRel[rel] = e
 	a.running++
 	a.changed.Broadcast()
@@ -246,6 +259,9 @@ func (h *Handler) fetchAhead(m module.Version, rel string, e *aheadEntry) {
 	defer func() {
 		a.mu.Lock()
 		switch {
+		case e.claimed:
+			// go asked first and fetched it itself; byRel no longer
+			// holds e.
 		case data == nil || a.closed:
 			if data != nil {
 				a.dropped += int64(len(data))
@@ -267,10 +283,18 @@ func (h *Handler) fetchAhead(m module.Version, rel string, e *aheadEntry) {
 	}()
 	select {
 	case a.sem <- struct{}{}:
+	case <-e.claim:
+		return
 	case <-a.ctx.Done():
 		return
 	}
 	defer func() { <-a.sem }()
+	a.mu.Lock()
+	e.started = !e.claimed
+	a.mu.Unlock()
+	if !e.started {
+		return
+	}
 	f, err := h.fetchChecked(a.ctx, prefetch.Request{Module: m, Kind: "mod", Rel: rel})
 	if err != nil {
 		return

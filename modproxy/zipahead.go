@@ -2,6 +2,7 @@ package modproxy
 
 import (
 	"context"
+	"io"
 	"sync"
 
 	"github.com/gofastdev/gofast/internal/modcache"
@@ -24,6 +25,7 @@ import (
 type zipAhead struct {
 	mu      sync.Mutex
 	byRel   map[string]*zipEntry
+	seen    map[string]bool // every zip read ahead once
 	running sync.WaitGroup
 	sem     chan struct{}
 	closed  bool
@@ -32,18 +34,31 @@ type zipAhead struct {
 }
 
 type zipEntry struct {
-	done  chan struct{}
-	file  *prefetch.File // nil when the fetch failed
-	taken bool
+	done    chan struct{}
+	claim   chan struct{}  // closed when go asks before the fetch started
+	file    *prefetch.File // nil when the fetch failed
+	started bool           // the fetch holds a token (under zipAhead.mu)
+	claimed bool           // claim is closed (under zipAhead.mu)
 }
 
 // zipAheadFrom starts m's go.mod and zip after go was served m's .info:
 // go asks for both next.
 func (h *Handler) zipAheadFrom(m module.Version) {
-	if !h.ReadAheadZips || h.ReadAheadJobs < 0 || module.Check(m.Path, m.Version) != nil || module.CanonicalVersion(m.Version) != m.Version {
+	if !h.ReadAheadZips || module.CanonicalVersion(m.Version) != m.Version {
 		return
 	}
 	h.modAhead(m)
+	h.zipAhead(m)
+}
+
+// zipAhead starts reading m's zip ahead, unless it is private, already in
+// the module cache (go finds it there and never asks) or already read
+// ahead. A zip of a module providing one of Handler.Tools then starts what
+// its go.mod and go.sum say the build needs (mainZipAhead).
+func (h *Handler) zipAhead(m module.Version) {
+	if h.ReadAheadJobs < 0 || module.Check(m.Path, m.Version) != nil || h.Settings.NoProxy(m.Path) {
+		return
+	}
 	if (&modcache.Cache{Root: h.Settings.GOMODCACHE}).HasZip(m) {
 		return // go finds it in its cache and never asks
 	}
@@ -56,20 +71,22 @@ func (h *Handler) zipAheadFrom(m module.Version) {
 	a := &h.ahead
 	a.init()
 	z.mu.Lock()
-	if z.closed || z.byRel[rel] != nil {
+	if z.closed || z.byRel[rel] != nil || z.seen[rel] {
 		z.mu.Unlock()
 		return
 	}
 	if z.byRel == nil {
 		z.byRel = map[string]*zipEntry{}
+		z.seen = map[string]bool{}
 		n := h.ReadAheadJobs
 		if n == 0 {
 			n = DefaultReadAheadJobs
 		}
 		z.sem = make(chan struct{}, n)
 	}
-	e := &zipEntry{done: make(chan struct{})}
+	e := &zipEntry{done: make(chan struct{}), claim: make(chan struct{})}
 	z.byRel[rel] = e
+	z.seen[rel] = true
 	z.running.Add(1)
 	z.mu.Unlock()
 	go func() {
@@ -77,13 +94,26 @@ func (h *Handler) zipAheadFrom(m module.Version) {
 		defer close(e.done)
 		select {
 		case z.sem <- struct{}{}:
+		case <-e.claim:
+			return // go asked first, and fetches it itself
 		case <-a.ctx.Done():
 			return
 		}
 		defer func() { <-z.sem }()
+		z.mu.Lock()
+		claimed := e.claimed
+		e.started = !claimed
+		z.mu.Unlock()
+		if claimed {
+			return
+		}
 		f, err := h.fetchChecked(a.ctx, prefetch.Request{Module: m, Kind: "zip", Rel: rel})
-		if err == nil {
-			e.file = f
+		if err != nil {
+			return
+		}
+		e.file = f
+		if ra, ok := f.Reader().(io.ReaderAt); ok {
+			h.mainZipAhead(m, ra, f.Size)
 		}
 	}()
 }
@@ -97,6 +127,14 @@ func (h *Handler) takeZip(ctx context.Context, rel string) *prefetch.File {
 	e := z.byRel[rel]
 	if e != nil {
 		delete(z.byRel, rel)
+		if !e.started {
+			// Still waiting for a token behind other read-ahead: go's
+			// own request goes first, on its own stream.
+			e.claimed = true
+			close(e.claim)
+			z.mu.Unlock()
+			return nil
+		}
 	}
 	z.mu.Unlock()
 	if e == nil {

@@ -128,6 +128,31 @@ func (inv Invocation) Args() []string {
 	return append(out, inv.Rest...)
 }
 
+// Tools returns the package paths of a go install or go run of
+// pkg@version (the module providing each is built as go's main module),
+// nil for any other command line.
+func (inv Invocation) Tools() []string {
+	if inv.Command != "install" && inv.Command != "run" {
+		return nil
+	}
+	var out []string
+	for _, a := range inv.Rest {
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if pkg, v, ok := strings.Cut(a, "@"); ok && pkg != "" && v != "" {
+			out = append(out, strings.TrimSuffix(pkg, "/..."))
+		}
+		if inv.Command == "run" {
+			break // the rest are the program's own arguments
+		}
+	}
+	return out
+}
+
 // resolves implements Invocation.Resolves for a fetching command.
 func resolves(inv Invocation) bool {
 	switch {

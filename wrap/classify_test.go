@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/environ"
@@ -78,6 +79,27 @@ func TestResolves(t *testing.T) {
 	} {
 		if got := Classify(tc.args).Resolves; got != tc.want {
 			t.Errorf("Classify(%q).Resolves = %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestTools: the packages of go install and go run of pkg@version.
+func TestTools(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"install", "example.com/tool/cmd/t@v1.0.0"}, []string{"example.com/tool/cmd/t"}},
+		{[]string{"install", "-v", "example.com/a@latest", "example.com/b/...@latest"}, []string{"example.com/a", "example.com/b"}},
+		{[]string{"run", "example.com/tool@v1.0.0", "x@y"}, []string{"example.com/tool"}},
+		{[]string{"-C", "d", "install", "example.com/t@v1"}, []string{"example.com/t"}},
+		{[]string{"install", "./cmd/tool"}, nil},
+		{[]string{"run", ".", "user@host"}, nil},
+		{[]string{"get", "example.com/a@v1.0.0"}, nil},
+		{[]string{"install", "@v1"}, nil},
+	} {
+		if got := Classify(tc.args).Tools(); !slices.Equal(got, tc.want) {
+			t.Errorf("Classify(%q).Tools() = %q, want %q", tc.args, got, tc.want)
 		}
 	}
 }

@@ -43,18 +43,18 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 		goEnv = env.With("GOMAXPROCS", strconv.Itoa(s.streams()))
 	}
 	stdio := wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr}
-	if ran, err := s.runProxied(st, args, goEnv, readsZips(inv), stdio); ran {
+	if ran, err := s.runProxied(st, args, goEnv, aheadFor(inv), stdio); ran {
 		return err
 	}
 	return s.execGo(args, env)
 }
 
 // runProxied runs go with args and env behind a loopback proxy over the
-// session's chain for st (zips: modproxy.Handler.ReadAheadZips), and
+// session's chain for st, reading ahead as ra says, and
 // returns go's status. ran is false when the proxy cannot stand in (see
 // proxyable) or did not start (said in one line): go has not run, and the
 // caller runs it alone.
-func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Environ, zips bool, stdio wrap.Stdio) (ran bool, err error) {
+func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Environ, ra readAhead, stdio wrap.Stdio) (ran bool, err error) {
 	user, ok := s.proxyable(st)
 	if !ok {
 		return false, nil
@@ -63,7 +63,7 @@ func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Enviro
 	if err != nil {
 		return true, err
 	}
-	lb, closeProxy, err := s.startProxy(st, zips)
+	lb, closeProxy, err := s.startProxy(st, ra)
 	if err != nil {
 		s.logf("loopback proxy not started, go fetches alone: %v", err)
 		return false, nil
@@ -119,9 +119,10 @@ func proxyEnv(env goenv.Environ, st *goenv.Settings, user mirrors.List, lb *modp
 }
 
 // startProxy starts the loopback proxy over the session's chain, with a
-// spool directory of its own for zips in flight. The returned func stops
-// it and removes the spool.
-func (s *session) startProxy(st *goenv.Settings, zips bool) (*modproxy.Loopback, func(), error) {
+// spool directory of its own for zips in flight, reading ahead as ra says
+// with as many streams as the prefetch. The returned func stops it and
+// removes the spool.
+func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopback, func(), error) {
 	spool, err := os.MkdirTemp("", "gofast-proxy-")
 	if err != nil {
 		return nil, nil, err
@@ -141,7 +142,10 @@ func (s *session) startProxy(st *goenv.Settings, zips bool) (*modproxy.Loopback,
 		os.RemoveAll(spool)
 		return nil, nil, err
 	}
-	lb, err := modproxy.Listen(&modproxy.Handler{Fetcher: f, Settings: st, SpoolDir: spool, ReadAheadZips: zips})
+	lb, err := modproxy.Listen(&modproxy.Handler{
+		Fetcher: f, Settings: st, SpoolDir: spool,
+		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, Tools: ra.tools,
+	})
 	if err != nil {
 		os.RemoveAll(spool)
 		return nil, nil, err
@@ -179,7 +183,7 @@ func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error
 	if inv.Dir != "" {
 		args = []string{"-C", inv.Dir, "version"}
 	}
-	ran, err := s.runProxied(st, args, s.env, false, wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
+	ran, err := s.runProxied(st, args, s.env, readAhead{}, wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
 	if !ran {
 		return nil // go downloads the toolchain itself when it runs
 	}
@@ -208,6 +212,17 @@ func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
 		return nil, false
 	}
 	return user, true
+}
+
+// readAhead is what the loopback proxy reads ahead for one go command.
+type readAhead struct {
+	zips  bool     // modproxy.Handler.ReadAheadZips: see readsZips
+	tools []string // modproxy.Handler.Tools: see wrap.Invocation.Tools
+}
+
+// aheadFor returns what to read ahead for inv.
+func aheadFor(inv wrap.Invocation) readAhead {
+	return readAhead{zips: readsZips(inv), tools: inv.Tools()}
 }
 
 // readsZips reports whether the command downloads the zip of every module
