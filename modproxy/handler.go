@@ -81,6 +81,7 @@ type Handler struct {
 	ahead   readAhead
 	zips    zipAhead
 	main    mainAhead
+	tiles   tileAhead
 }
 
 // Size limits of the answers relayed, as go's own: a go.mod is at most

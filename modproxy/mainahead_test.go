@@ -1,10 +1,14 @@
 package modproxy
 
 import (
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +176,64 @@ func TestToolZipFromCache(t *testing.T) {
 	}
 	if n := good.Count("/example.com/tool/@v/v1.0.0.zip"); n != 0 {
 		t.Errorf("the cached tool zip was asked of the mirror %d times", n)
+	}
+}
+
+// TestTilesReadAhead: a lookup answer the proxy fetches starts the tiles
+// go reads to authenticate it; go's requests for them are then answered
+// from memory, so that the mirror is asked for each tile once. The
+// database holds 300 records before the test (more than one tile of
+// them), looked up first, so its tree no longer grows.
+func TestTilesReadAhead(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
+	}
+	var mods []proxytest.Module
+	for i := range 300 {
+		mods = append(mods, proxytest.Module{Path: fmt.Sprintf("example.com/filler%03d", i), Version: "v1.0.0", ModOnly: true})
+	}
+	targets := []proxytest.Module{{Path: "example.com/x", Version: "v1.0.0"}, {Path: "example.com/y", Version: "v1.0.0"}}
+	mods = append(mods, targets...)
+	tree := proxytest.MustBuild(mods...)
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
+	for _, m := range mods {
+		resp, err := http.Get(good.URL + "/sumdb/sum.test/lookup/" + m.Path + "@" + m.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("lookup %s: %s", m.Path, resp.Status)
+		}
+	}
+	cache := t.TempDir()
+	h := &Handler{}
+	lb := startWith(t, good.URL, &goenv.Settings{GOMODCACHE: cache, GOSUMDB: good.GOSUMDB}, time.Minute, h)
+	env := proxytest.GoEnv(os.Environ(), good, cache)
+	env = append(env, "GOPROXY="+lb.URL, "GOFLAGS=-modcacherw", "GOPATH="+t.TempDir())
+	cmd := exec.Command(goTool, "mod", "download", "-json", "example.com/x@v1.0.0", "example.com/y@v1.0.0")
+	cmd.Dir, cmd.Env = t.TempDir(), env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod download: %v\n%s", err, out)
+	}
+	lb.Close()
+	tiles := map[string]int{}
+	for _, p := range good.Requests() {
+		if strings.Contains(p, "/tile/") {
+			tiles[p]++
+		}
+	}
+	if len(tiles) == 0 {
+		t.Fatal("no tile was asked of the mirror")
+	}
+	for p, n := range tiles {
+		if n != 1 {
+			t.Errorf("%s asked of the mirror %d times, want 1", p, n)
+		}
+	}
+	if used, _ := h.TilesReadAhead(); used == 0 {
+		t.Error("go was served no tile read ahead")
 	}
 }

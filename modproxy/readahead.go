@@ -223,13 +223,7 @@ func (h *Handler) modAhead(dep module.Version) {
 		a.mu.Unlock()
 		return
 	}
-	if a.sem == nil {
-		n := h.ReadAheadJobs
-		if n == 0 {
-			n = DefaultReadAheadJobs
-		}
-		a.sem = make(chan struct{}, n)
-	}
+	h.initSem()
 	a.seen[rel] = true
 	e := &aheadEntry{done: make(chan struct{}), claim: make(chan struct{})}
 	a.byRel[rel] = e
@@ -301,6 +295,19 @@ func (h *Handler) fetchAhead(m module.Version, rel string, e *aheadEntry) {
 	}
 	data = f.Bytes()
 	f.Close()
+}
+
+// initSem makes the read-ahead's tokens (ReadAheadJobs of them) for the
+// go.mod files and tiles read ahead. Call it with the lock held.
+func (h *Handler) initSem() {
+	a := &h.ahead
+	if a.sem == nil {
+		n := h.ReadAheadJobs
+		if n == 0 {
+			n = DefaultReadAheadJobs
+		}
+		a.sem = make(chan struct{}, n)
+	}
 }
 
 func (h *Handler) readAheadMemory() int64 {

@@ -61,9 +61,15 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest 
 		return
 	}
 	ctx := r.Context()
-	if kind == "lookup" {
+	switch kind {
+	case "lookup":
 		if body := h.cachedLookup(ctx, rest); body != nil {
 			serve(w, r, int64(len(body)), bytes.NewReader(body))
+			return
+		}
+	case "tile":
+		if data := h.takeTile(ctx, rest); data != nil {
+			serve(w, r, int64(len(data)), bytes.NewReader(data))
 			return
 		}
 	}
@@ -82,6 +88,9 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest 
 		return
 	}
 	defer f.Close()
+	if kind == "lookup" {
+		h.tilesAheadFor(name, f.Bytes())
+	}
 	serve(w, r, f.Size, f.Reader())
 }
 

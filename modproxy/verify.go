@@ -81,6 +81,9 @@ func (h *Handler) expectedHashes(ctx context.Context, db *goenv.SumDB, m module.
 	h.lookups.mu.Unlock()
 	if !started {
 		e.body = h.fetchLookup(ctx, db, rel)
+		if e.body != nil {
+			h.tilesAheadFor(db.Name, e.body)
+		}
 		if e.body == nil {
 			// A failed lookup is not kept: go's own request, or a
 			// later file, asks again.
