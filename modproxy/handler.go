@@ -8,9 +8,11 @@
 // and runs go with GOPROXY pointing there (GOPROXY), the user's direct or
 // off tail kept, so that every download go makes beyond what the prefetch
 // already put in the cache is as stall-proof as gofast's own. It also
-// reads go's module graph walk one level ahead: the go.mod files of the
-// requirements of each go.mod go is served are fetched before go asks
-// (Handler.ReadAheadJobs).
+// reads ahead what go will ask for next: below an unpruned go.mod, its
+// requirements' go.mod files (readAhead); after a version's .info, its
+// go.mod and zip (zipAhead); for go install pkg@version, the whole build
+// its module's go.mod and go.sum decide (mainAhead); after a lookup, the
+// checksum-database tiles that authenticate it (tileAhead).
 //
 // The proxy keeps go's decisions: it answers 404 exactly when the chain
 // says a file does not exist, so a ",direct" tail still falls through; any

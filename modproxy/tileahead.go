@@ -26,8 +26,8 @@ const tileHeight = 8
 // itself. When the proxy has a lookup answer (for its own check of a file,
 // or go's), it runs the same computation over the answer's tree and
 // fetches those tiles at once, so go's requests for them are answered
-// from memory. Nothing is trusted: go verifies every tile it is served,
-// and a tile that does not hash to the tree is not kept.
+// from memory, within ReadAheadMemory. Nothing is trusted: go verifies
+// every tile it is served.
 type tileAhead struct {
 	mu     sync.Mutex
 	byPath map[string]*tileEntry // tile path below /sumdb/<name>/
@@ -152,6 +152,9 @@ func (r *tileFetcher) fetch(p string, e *tileEntry) {
 	defer func() {
 		t := &r.h.tiles
 		t.mu.Lock()
+		if t.total-t.used+int64(len(data)) > r.h.readAheadMemory() {
+			data = nil // over the bound: go fetches it when it asks
+		}
 		e.data = data
 		t.total += int64(len(data))
 		if data == nil {
