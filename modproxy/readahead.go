@@ -163,12 +163,7 @@ func (h *Handler) takeReadAhead(ctx context.Context, rel string) []byte {
 		}
 	}
 	a.mu.Unlock()
-	if e == nil {
-		return nil
-	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
+	if e == nil || !arrived(ctx, e.done) {
 		return nil
 	}
 	a.mu.Lock()
@@ -181,6 +176,17 @@ func (h *Handler) takeReadAhead(ctx context.Context, rel string) []byte {
 	a.used += int64(len(e.data))
 	a.changed.Broadcast()
 	return e.data
+}
+
+// arrived waits for done to be closed, and reports whether it was before
+// ctx ended (the request that waits went away).
+func arrived(ctx context.Context, done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // readAheadFrom starts fetching the go.mod of each requirement of the

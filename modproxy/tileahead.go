@@ -132,9 +132,7 @@ func (r *tileFetcher) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	}
 	data := make([][]byte, len(tiles))
 	for i, e := range entries {
-		select {
-		case <-e.done:
-		case <-r.ctx.Done():
+		if !arrived(r.ctx, e.done) {
 			return nil, r.ctx.Err()
 		}
 		if e.data == nil {
@@ -211,12 +209,7 @@ func (h *Handler) takeTile(ctx context.Context, rel string) []byte {
 	t.mu.Lock()
 	e := t.byPath[rel]
 	t.mu.Unlock()
-	if e == nil {
-		return nil
-	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
+	if e == nil || !arrived(ctx, e.done) {
 		return nil
 	}
 	t.mu.Lock()

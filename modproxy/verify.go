@@ -45,15 +45,10 @@ func (h *Handler) cachedLookup(ctx context.Context, rel string) []byte {
 	h.lookups.mu.Lock()
 	e := h.lookups.byMV[rel]
 	h.lookups.mu.Unlock()
-	if e == nil {
+	if e == nil || !arrived(ctx, e.done) {
 		return nil
 	}
-	select {
-	case <-e.done:
-		return e.body
-	case <-ctx.Done():
-		return nil
-	}
+	return e.body
 }
 
 // expectedHashes returns the go.sum lines the checksum database gives for

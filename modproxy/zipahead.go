@@ -140,9 +140,7 @@ func (h *Handler) takeZip(ctx context.Context, rel string) *prefetch.File {
 	if e == nil {
 		return nil
 	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
+	if !arrived(ctx, e.done) {
 		// The fetch goes on; Close releases its file.
 		z.mu.Lock()
 		z.byRel[rel] = e
