@@ -46,7 +46,9 @@ type FetcherOptions struct {
 	// Chain returns the chain to fetch from, called on first use. Nil
 	// means mirrors.ParseList(Settings.GOPROXY).
 	Chain func(ctx context.Context) (mirrors.List, error)
-	// Client is the HTTP client. Nil means one built for Jobs streams.
+	// Client is the HTTP client. Nil means one built for Jobs streams,
+	// and another that speaks HTTP/1.1 only for the byte ranges of a
+	// toolchain zip, each on a connection of its own.
 	Client *http.Client
 	// Jobs sizes the default client's connection pool; 0 means
 	// DefaultJobs.
@@ -81,7 +83,14 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	case o.RangeStreams > MaxRangeStreams:
 		o.RangeStreams = MaxRangeStreams
 	}
-	return &Fetcher{src: o.source(o.Jobs), rangeStreams: o.RangeStreams}, nil
+	src := o.source(o.Jobs)
+	if o.Client == nil && o.RangeStreams > 1 {
+		// HTTP/2 would carry every range on one connection, and a limit on
+		// each connection's throughput would hold them all together.
+		src.rangesHTTP = newRetryClient(web.NewClient(web.Options{Env: o.Env, HTTP1Only: true,
+			MaxIdleConns: o.RangeStreams, MaxIdleConnsPerHost: o.RangeStreams}))
+	}
+	return &Fetcher{src: src, rangeStreams: o.RangeStreams}, nil
 }
 
 // source builds the chain walker o describes, with the documented

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/mod/module"
 	"golang.org/x/sync/errgroup"
 )
@@ -52,6 +53,14 @@ const rangeMinSize = 4 << 20
 // length that does not match. The file is then fetched as one stream.
 var errRangeRefused = errors.New("mirror does not serve the byte ranges asked for")
 
+// rangeClient is the client the streams of a ranged file go over.
+func (s *source) rangeClient() *retryablehttp.Client {
+	if s.rangesHTTP != nil {
+		return s.rangesHTTP
+	}
+	return s.http
+}
+
 // segment is a part of a file fetched in ranges: bytes [next, end) are
 // still to come.
 type segment struct{ next, end int64 }
@@ -69,13 +78,14 @@ type segment struct{ next, end int64 }
 // segment is resumed from where its body broke off as fromMirror resumes
 // a file. An answer that is not the range asked for ends the attempt with
 // errRangeRefused; any failure stops every stream and leaves the spool
-// empty.
+// empty. The streams go over rangeClient, HTTP/1.1 with a connection each,
+// since on one HTTP/2 connection they would share its limits.
 func (s *source) fetchRanges(ctx context.Context, e mirrors.Entry, f fileReq) (n int64, retries int, err error) {
 	sp := f.spool
 	sp.clear()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	first, retries, err := s.open(ctx, e, f.rel, "bytes=0-")
+	first, retries, err := s.open(ctx, s.rangeClient(), e, f.rel, "bytes=0-")
 	if err != nil {
 		return 0, retries, err
 	}
@@ -214,7 +224,7 @@ func (s *source) fillSegment(ctx context.Context, e mirrors.Entry, rel string, s
 // is exactly those bytes of a file of total bytes.
 func (s *source) openSegment(ctx context.Context, e mirrors.Entry, rel string, seg segment, total int64) (*stream, int, error) {
 	asked := fmt.Sprintf("bytes=%d-%d", seg.next, seg.end-1)
-	st, retries, err := s.open(ctx, e, rel, asked)
+	st, retries, err := s.open(ctx, s.rangeClient(), e, rel, asked)
 	if err != nil {
 		return nil, retries, err
 	}

@@ -3,6 +3,7 @@ package prefetch
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 )
 
@@ -535,4 +537,56 @@ func BenchmarkToolchainRanges(b *testing.B) {
 	b.ReportMetric(float64(single.Milliseconds())/float64(b.N), "ms-single/op")
 	b.ReportMetric(float64(ranged.Milliseconds())/float64(b.N), "ms-ranges/op")
 	b.ReportMetric(float64(single)/float64(ranged), "speedup-x")
+}
+
+// TestRangesOwnConnections: over https to a mirror offering HTTP/2, the
+// ranges still go over connections of their own (HTTP/1.1), which is what
+// gets them past a limit on each connection; a Fetcher given its own
+// client uses it for everything.
+func TestRangesOwnConnections(t *testing.T) {
+	m, tree, data := bigToolchain(t)
+	var mu sync.Mutex
+	conns, protos := map[string]bool{}, map[int]int{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns[r.RemoteAddr] = true
+		protos[r.ProtoMajor]++
+		mu.Unlock()
+		http.ServeContent(w, r, "file.zip", time.Time{}, bytes.NewReader(data))
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tlsConfig := &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
+
+	f, err := NewFetcher(FetcherOptions{Settings: settings(t.TempDir(), srv.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.src.rangesHTTP == nil {
+		t.Fatal("no client of its own for the ranges")
+	}
+	// The same clients as NewFetcher's, trusting the test's certificate.
+	f.src.http = newRetryClient(web.NewClient(web.Options{TLSClientConfig: tlsConfig}))
+	f.src.rangesHTTP = newRetryClient(web.NewClient(web.Options{TLSClientConfig: tlsConfig, HTTP1Only: true, MaxIdleConnsPerHost: DefaultRangeStreams}))
+	list, _ := mirrors.ParseList(srv.URL)
+	file, err := f.Get(t.Context(), list, Request{Module: mv(m), Kind: "zip", Rel: treeFile(m, "zip"), Limit: 64 << 20, SpoolDir: t.TempDir(), Check: zipChecker(m, tree)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	wantFile(t, file, data)
+	mu.Lock()
+	defer mu.Unlock()
+	if protos[1] != DefaultRangeStreams || protos[2] != 0 || len(conns) < 2 {
+		t.Errorf("requests by HTTP major version %v over %d connections, want %d HTTP/1.1 over several", protos, len(conns), DefaultRangeStreams)
+	}
+
+	own, err := NewFetcher(FetcherOptions{Settings: settings(t.TempDir(), srv.URL), Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own.src.rangesHTTP != nil {
+		t.Error("a Fetcher given a client built another for the ranges")
+	}
 }

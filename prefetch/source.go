@@ -44,6 +44,10 @@ type source struct {
 	deadline  time.Duration
 	onFailure func(url, reason string)
 
+	// rangesHTTP carries the streams of a file fetched in byte ranges,
+	// each on a connection of its own (see fetchRanges); nil means http.
+	rangesHTTP *retryablehttp.Client
+
 	chainOnce sync.Once
 	chain     mirrors.List
 	chainErr  error
@@ -417,7 +421,7 @@ func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume 
 	if from > 0 {
 		rng = fmt.Sprintf("bytes=%d-", from)
 	}
-	st, retries, err := s.open(ctx, e, rel, rng)
+	st, retries, err := s.open(ctx, s.http, e, rel, rng)
 	if err != nil {
 		return 0, retries, err
 	}
@@ -450,12 +454,12 @@ type stream struct {
 	close func()
 }
 
-// open sends one GET for rel to e (with the client's own retries), with
-// the Range header rng when it is not empty, and returns the answer
-// whatever its status. Waiting longer than the idle timeout for headers or
+// open sends one GET for rel to e over hc (with its retries), with the
+// Range header rng when it is not empty, and returns the answer whatever
+// its status. Waiting longer than the idle timeout for headers or
 // for the next body bytes cancels the request with ErrStalled; the whole
 // request is bounded by the deadline.
-func (s *source) open(ctx context.Context, e mirrors.Entry, rel, rng string) (*stream, int, error) {
+func (s *source) open(ctx context.Context, hc *retryablehttp.Client, e mirrors.Entry, rel, rng string) (*stream, int, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	ctx, cancelDeadline := context.WithTimeoutCause(ctx, s.deadline, fmt.Errorf("%w: no complete answer within %v", ErrStalled, s.deadline))
 	dog := time.AfterFunc(s.idle, func() {
@@ -479,7 +483,7 @@ func (s *source) open(ctx context.Context, e mirrors.Entry, rel, rng string) (*s
 	if rng != "" {
 		req.Header.Set("Range", rng)
 	}
-	resp, err := s.http.Do(req)
+	resp, err := hc.Do(req)
 	retries := int(st.retries.Load())
 	if err != nil {
 		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
