@@ -73,8 +73,8 @@ type segment struct{ next, end int64 }
 // The first request asks for "bytes=0-": a mirror that ignores Range
 // answers 200 with the whole file, which is read as one stream; a 206
 // names the size, and is read as the first segment while the others are
-// requested. A file under rangeMinSize is read whole from that first
-// answer. Every stream has its own deadline and stall watchdog, and each
+// requested. A file of up to rangeMinSize bytes is read whole from that
+// first answer. Every stream has its own deadline and stall watchdog, and each
 // segment is resumed from where its body broke off as fromMirror resumes
 // a file. An answer that is not the range asked for ends the attempt with
 // errRangeRefused; any failure stops every stream and leaves the spool

@@ -590,3 +590,42 @@ func TestRangesOwnConnections(t *testing.T) {
 		t.Error("a Fetcher given a client built another for the ranges")
 	}
 }
+
+// TestRangesContentRange: only one satisfied range of a known size is a
+// Content-Range the ranged fetch accepts.
+func TestRangesContentRange(t *testing.T) {
+	for _, tc := range []struct {
+		in                 string
+		first, last, total int64
+		ok                 bool
+	}{
+		{"bytes 0-99/100", 0, 99, 100, true},
+		{"bytes 100-199/1000", 100, 199, 1000, true},
+		{"bytes 0-99/*", 0, 0, 0, false},
+		{"bytes */100", 0, 0, 0, false},
+		{"bytes 0-100/100", 0, 0, 0, false},
+		{"bytes 5-4/100", 0, 0, 0, false},
+		{"bytes -1-4/100", 0, 0, 0, false},
+		{"items 0-99/100", 0, 0, 0, false},
+		{"bytes 0-99/100, 200-299/300", 0, 0, 0, false},
+		{"", 0, 0, 0, false},
+	} {
+		a, b, n, ok := parseContentRange(tc.in)
+		if ok != tc.ok || ok && (a != tc.first || b != tc.last || n != tc.total) {
+			t.Errorf("parseContentRange(%q) = %d, %d, %d, %v; want %d, %d, %d, %v", tc.in, a, b, n, ok, tc.first, tc.last, tc.total, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		total int64
+		n     int
+		want  []segment
+	}{
+		{10, 3, []segment{{0, 4}, {4, 8}, {8, 10}}},
+		{9, 3, []segment{{0, 3}, {3, 6}, {6, 9}}},
+		{2, 4, []segment{{0, 1}, {1, 2}}},
+	} {
+		if got := split(tc.total, tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("split(%d, %d) = %v, want %v", tc.total, tc.n, got, tc.want)
+		}
+	}
+}
