@@ -28,7 +28,8 @@ import (
 // them, and mirrors taken out of the walk after repeated failures. The
 // loopback proxy serves the go command through one.
 type Fetcher struct {
-	src *source
+	src          *source
+	rangeStreams int
 }
 
 // FetcherOptions configure NewFetcher. Settings is required; every other
@@ -45,7 +46,9 @@ type FetcherOptions struct {
 	// Chain returns the chain to fetch from, called on first use. Nil
 	// means mirrors.ParseList(Settings.GOPROXY).
 	Chain func(ctx context.Context) (mirrors.List, error)
-	// Client is the HTTP client. Nil means one built for Jobs streams.
+	// Client is the HTTP client. Nil means one built for Jobs streams,
+	// and another that speaks HTTP/1.1 only for the byte ranges of a
+	// toolchain zip, each on a connection of its own.
 	Client *http.Client
 	// Jobs sizes the default client's connection pool; 0 means
 	// DefaultJobs.
@@ -54,8 +57,14 @@ type FetcherOptions struct {
 	// reason). Nil ignores them.
 	OnMirrorFailure func(url, reason string)
 	// IdleTimeout and RequestTimeout are as in Options; zero means the
-	// same defaults.
+	// same defaults. Each stream of a file fetched in byte ranges has its
+	// own.
 	IdleTimeout, RequestTimeout time.Duration
+	// RangeStreams is how many byte ranges of a toolchain zip (see
+	// fetchedInRanges) are fetched at once from a mirror that serves
+	// ranges. 0 means DefaultRangeStreams; 1 or less means one stream, as
+	// go does; more than MaxRangeStreams means MaxRangeStreams.
+	RangeStreams int
 }
 
 // NewFetcher returns a Fetcher.
@@ -66,7 +75,22 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 	if o.Jobs <= 0 {
 		o.Jobs = DefaultJobs
 	}
-	return &Fetcher{src: o.source(o.Jobs)}, nil
+	switch {
+	case o.RangeStreams == 0:
+		o.RangeStreams = DefaultRangeStreams
+	case o.RangeStreams < 1:
+		o.RangeStreams = 1
+	case o.RangeStreams > MaxRangeStreams:
+		o.RangeStreams = MaxRangeStreams
+	}
+	src := o.source(o.Jobs)
+	if o.Client == nil && o.RangeStreams > 1 {
+		// HTTP/2 would carry every range on one connection, and a limit on
+		// each connection's throughput would hold them all together.
+		src.rangesHTTP = newRetryClient(web.NewClient(web.Options{Env: o.Env, HTTP1Only: true,
+			MaxIdleConns: o.RangeStreams, MaxIdleConnsPerHost: o.RangeStreams}))
+	}
+	return &Fetcher{src: src, rangeStreams: o.RangeStreams}, nil
 }
 
 // source builds the chain walker o describes, with the documented
@@ -147,7 +171,8 @@ type Request struct {
 	Limit int64
 	// SpoolDir, when set, keeps the answer in a temporary file there
 	// rather than in memory (zips), which also allows a broken body to be
-	// resumed with a Range request.
+	// resumed with a Range request, and a toolchain zip to be fetched in
+	// parallel byte ranges.
 	SpoolDir string
 	// Check, when set, is given the whole answer (for a spooled answer,
 	// its file) and rejects wrong bytes, which sends the walk to the next
@@ -160,6 +185,11 @@ type Request struct {
 // after '|'; an answer Check rejects always does. It ends at direct or off
 // with an error matching ErrLeftToGo, and otherwise returns the last
 // mirror's error; errors.Is(err, fs.ErrNotExist) tells "not found".
+//
+// A toolchain zip with a SpoolDir (see fetchedInRanges) is fetched in
+// FetcherOptions.RangeStreams byte ranges at once from a mirror that
+// serves them, and as one stream from one that does not; Check sees the
+// assembled file either way.
 func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File, error) {
 	if r.Limit <= 0 {
 		r.Limit = maxGoMod
@@ -196,7 +226,11 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		}
 		return nil
 	}
-	res, err := f.src.fetchFrom(ctx, list, fileReq{mod: r.Module, ext: r.Kind, rel: r.Rel, consume: consume, spool: sp})
+	req := fileReq{mod: r.Module, ext: r.Kind, rel: r.Rel, consume: consume, spool: sp}
+	if sp != nil && fetchedInRanges(r.Module, r.Kind) {
+		req.ranges, req.limit = f.rangeStreams, r.Limit
+	}
+	res, err := f.src.fetchFrom(ctx, list, req)
 	if err != nil {
 		out.Close()
 		return nil, err
@@ -227,6 +261,15 @@ func (s *spool) offset() int64 {
 // restart drops what the spool holds: the next body is the whole file.
 func (s *spool) restart() {
 	if s == nil || s.n == 0 {
+		return
+	}
+	s.clear()
+}
+
+// clear empties the spool's file, also of bytes written at their offsets
+// by fetchRanges, which the count n does not know of.
+func (s *spool) clear() {
+	if s == nil {
 		return
 	}
 	s.n = 0

@@ -44,6 +44,10 @@ type source struct {
 	deadline  time.Duration
 	onFailure func(url, reason string)
 
+	// rangesHTTP carries the streams of a file fetched in byte ranges,
+	// each on a connection of its own (see fetchRanges); nil means http.
+	rangesHTTP *retryablehttp.Client
+
 	chainOnce sync.Once
 	chain     mirrors.List
 	chainErr  error
@@ -111,7 +115,10 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 // fileReq is one file to get from a chain: rel is its path below each
 // proxy's base URL; mod and ext name it in errors and in the per-mirror
 // accounting; exclude names a mirror known to lie about it; spool, when
-// set, lets a body that broke off be resumed with a Range request.
+// set, lets a body that broke off be resumed with a Range request; ranges,
+// when above 1 and with a spool, is how many byte ranges of the file are
+// fetched at once from a mirror that serves them (fetchRanges), and limit
+// the largest size accepted there (consume holds other bodies to it).
 type fileReq struct {
 	mod     module.Version
 	ext     string
@@ -119,6 +126,8 @@ type fileReq struct {
 	exclude string
 	consume consumer
 	spool   *spool
+	ranges  int
+	limit   int64
 }
 
 // fetchFrom walks list for one file, as fetch describes.
@@ -270,21 +279,37 @@ func (s *source) demote(e mirrors.Entry, err error) {
 // (from where it broke off, when the request has a spool and the mirror
 // answers Range requests; a body that brought bytes before it broke does
 // not use up a retry then).
+//
+// A file with fileReq.ranges is asked for in byte ranges at first (see
+// fetchRanges); when the mirror does not answer them as asked, and after a
+// ranged attempt that failed, it is fetched as one stream.
 func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n int64, retries int, err error) {
 	rel, consume := f.rel, f.consume
 	if f.spool != nil {
 		f.spool.restart()
 	}
+	inRanges := f.spool != nil && f.ranges > 1 && !e.IsFile()
 	bodyAgain, rounds, resumes := 0, 0, 0
 	for {
 		var r int
 		from := f.spool.offset()
 		var got int64
-		got, r, err = s.once(ctx, e, rel, consume, f.spool)
+		if inRanges {
+			inRanges = false
+			got, r, err = s.fetchRanges(ctx, e, f)
+		} else {
+			got, r, err = s.once(ctx, e, rel, consume, f.spool)
+		}
 		n += got
 		retries += r
 		if err == nil || ctx.Err() != nil {
 			return n, retries, err
+		}
+		if errors.Is(err, errRangeRefused) {
+			// The mirror does not serve ranges as asked: what it sent is
+			// dropped, and the file is asked for as one stream at once.
+			f.spool.clear()
+			continue
 		}
 		var re *readError
 		var wait time.Duration
@@ -385,45 +410,23 @@ func (attemptHooks) response(_ retryablehttp.Logger, resp *http.Response) {
 }
 
 // once makes one request (with the client's own retries) and consumes the
-// body. Waiting longer than the idle timeout for headers or for the next
-// body bytes cancels the request with ErrStalled; the whole request is
-// bounded by the deadline.
+// body, asking for the rest of the file when sp holds the start of it.
 func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume consumer, sp *spool) (int64, int, error) {
 	if e.IsFile() {
 		sp.restart()
 		return s.fromFile(ctx, e, rel, consume)
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	ctx, cancelDeadline := context.WithTimeoutCause(ctx, s.deadline, fmt.Errorf("%w: no complete answer within %v", ErrStalled, s.deadline))
-	defer cancelDeadline()
-	dog := time.AfterFunc(s.idle, func() {
-		cancel(fmt.Errorf("%w: less than %d KB received in %v of waiting", ErrStalled, progressStep>>10, s.idle))
-	})
-	defer dog.Stop()
-	st := &attemptState{kick: func() { dog.Reset(s.idle) }, pause: func() { dog.Stop() }}
-	ctx = context.WithValue(ctx, attemptKey{}, st)
-
-	u := strings.TrimSuffix(e.URL, "/") + "/" + rel
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return 0, 0, &netError{err: err}
-	}
-	s.auth.Apply(req.Request)
 	from := sp.offset()
+	rng := ""
 	if from > 0 {
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", from))
+		rng = fmt.Sprintf("bytes=%d-", from)
 	}
-	resp, err := s.http.Do(req)
-	retries := int(st.retries.Load())
+	st, retries, err := s.open(ctx, s.http, e, rel, rng)
 	if err != nil {
-		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
-			err = c
-		}
-		return 0, retries, &netError{err: err}
+		return 0, retries, err
 	}
-	defer resp.Body.Close()
-	st.kick()
+	defer st.close()
+	resp := st.resp
 	switch {
 	case from > 0 && resp.StatusCode == http.StatusPartialContent && contentRangeFrom(resp.Header.Get("Content-Range")) == from:
 		// The mirror continues where the last body broke off.
@@ -434,13 +437,75 @@ func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume 
 			sp.restart()
 			return 0, retries, &readError{err: &netError{err: errors.New("mirror answered a Range request with other bytes")}}
 		}
-		detail, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		return 0, retries, &HTTPError{URL: redact.URL(u), Status: resp.StatusCode, Detail: firstLine(string(detail))}
+		return 0, retries, st.statusError()
 	}
+	err = consume(st.ctx, st.body)
+	return st.body.n, retries, err
+}
+
+// stream is one answer whose body is read under the stall watchdog and
+// the request deadline; close releases the body, the watchdog and the
+// deadline.
+type stream struct {
+	ctx   context.Context
+	url   string // redacted
+	resp  *http.Response
+	body  *watchedReader
+	close func()
+}
+
+// open sends one GET for rel to e over hc (with its retries), with the
+// Range header rng when it is not empty, and returns the answer whatever
+// its status. Waiting longer than the idle timeout for headers or
+// for the next body bytes cancels the request with ErrStalled; the whole
+// request is bounded by the deadline.
+func (s *source) open(ctx context.Context, hc *retryablehttp.Client, e mirrors.Entry, rel, rng string) (*stream, int, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	ctx, cancelDeadline := context.WithTimeoutCause(ctx, s.deadline, fmt.Errorf("%w: no complete answer within %v", ErrStalled, s.deadline))
+	dog := time.AfterFunc(s.idle, func() {
+		cancel(fmt.Errorf("%w: less than %d KB received in %v of waiting", ErrStalled, progressStep>>10, s.idle))
+	})
+	release := func() {
+		dog.Stop()
+		cancelDeadline()
+		cancel(nil)
+	}
+	st := &attemptState{kick: func() { dog.Reset(s.idle) }, pause: func() { dog.Stop() }}
+	ctx = context.WithValue(ctx, attemptKey{}, st)
+
+	u := strings.TrimSuffix(e.URL, "/") + "/" + rel
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		release()
+		return nil, 0, &netError{err: err}
+	}
+	s.auth.Apply(req.Request)
+	if rng != "" {
+		req.Header.Set("Range", rng)
+	}
+	resp, err := hc.Do(req)
+	retries := int(st.retries.Load())
+	if err != nil {
+		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
+			err = c
+		}
+		release()
+		return nil, retries, &netError{err: err}
+	}
+	st.kick()
 	body := &watchedReader{r: resp.Body, ctx: ctx, idle: s.idle, budget: s.idle,
 		arm: func(d time.Duration) { dog.Reset(d) }, stop: func() { dog.Stop() }}
-	err = consume(ctx, body)
-	return body.n, retries, err
+	return &stream{ctx: ctx, url: redact.URL(u), resp: resp, body: body, close: func() {
+		resp.Body.Close()
+		release()
+	}}, retries, nil
+}
+
+// statusError is the error for an answer whose status is not the file,
+// with the first line of its body.
+func (st *stream) statusError() error {
+	detail, _ := io.ReadAll(io.LimitReader(st.resp.Body, 200))
+	return &HTTPError{URL: st.url, Status: st.resp.StatusCode, Detail: firstLine(string(detail))}
 }
 
 // fromFile serves a file:// GOPROXY entry from disk, as go does.

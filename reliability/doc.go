@@ -11,7 +11,10 @@
 // beyond go.sum (go get, go mod tidy with new imports, go install and go
 // run of pkg@version, toolchain switches) to the loopback proxy's promise:
 // behind a stalled, flaky, resetting or lying mirror they finish in about
-// the healthy time, with go's exit code, output, stdin and signals.
+// the healthy time, with go's exit code, output, stdin and signals;
+// TestProxyToolchainInRanges (toolchain_test.go) switches to a toolchain
+// whose zip comes from a mirror that limits each connection and resets
+// one, which go alone does not survive.
 //
 // The tests live in the package's _test files and run on Linux. In the
 // default (CI) mode the suite takes a few minutes; -long (or

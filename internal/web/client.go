@@ -96,6 +96,12 @@ type Options struct {
 	// the number of parallel streams so they all find one to reuse. Zero
 	// means net/http's default (2).
 	MaxIdleConnsPerHost int
+	// HTTP1Only speaks HTTP/1.1 even to a server that offers HTTP/2, so
+	// that every request in flight has a connection of its own: parallel
+	// byte ranges of one file get past a limit on each connection's
+	// throughput only that way, since HTTP/2 carries all requests to a
+	// host on one connection. False means HTTP/2 where offered.
+	HTTP1Only bool
 }
 
 // NewClient returns an HTTP client with go's redirect and credential rules
@@ -123,11 +129,17 @@ func (o Options) transport() *http.Transport {
 	if maxIdle <= 0 {
 		maxIdle = DefaultMaxIdleConns
 	}
+	var protocols *http.Protocols
+	if o.HTTP1Only {
+		protocols = new(http.Protocols)
+		protocols.SetHTTP1(true)
+	}
 	return &http.Transport{
+		Protocols:             protocols,
 		Proxy:                 o.ProxyFunc(),
 		DialContext:           dial,
 		TLSClientConfig:       o.TLSClientConfig,
-		ForceAttemptHTTP2:     true,
+		ForceAttemptHTTP2:     !o.HTTP1Only,
 		TLSHandshakeTimeout:   orDuration(o.TLSHandshakeTimeout, DefaultTLSTimeout),
 		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
 		IdleConnTimeout:       orDuration(o.IdleConnTimeout, DefaultIdleConnTimeout),

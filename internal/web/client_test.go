@@ -208,3 +208,29 @@ func TestProxyFromOptions(t *testing.T) {
 		t.Errorf("no Env gave proxy %v", u)
 	}
 }
+
+// TestHTTP1Only: a server offering HTTP/2 is spoken to in HTTP/2 by
+// default, and in HTTP/1.1 with HTTP1Only, one connection per request in
+// flight.
+func TestHTTP1Only(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	roots := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	for _, tc := range []struct {
+		http1Only bool
+		want      int
+	}{{false, 2}, {true, 1}} {
+		c := NewClient(Options{TLSClientConfig: &tls.Config{RootCAs: roots}, HTTP1Only: tc.http1Only})
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		c.CloseIdleConnections()
+		if resp.ProtoMajor != tc.want {
+			t.Errorf("HTTP1Only %v: spoke %s, want HTTP/%d", tc.http1Only, resp.Proto, tc.want)
+		}
+	}
+}
