@@ -45,7 +45,17 @@ func (s *session) prefetchCommand() *cli.Command {
 			if c.Bool("json") {
 				opts.JSON = s.opts.Stdout
 			}
+			// A go.mod or go.work that makes go switch toolchains: go
+			// downloads the toolchain, through the loopback proxy, beside
+			// the module prefetch. A failure is go's, reported once the
+			// modules are in.
+			tc, download := s.toolchainFor(dir, nil)
+			waitToolchain := func() error { return nil }
+			if download {
+				waitToolchain = s.toolchainAside(st, dir, nil)
+			}
 			rep, err := prefetch.Run(ctx, opts)
+			tcErr := waitToolchain()
 			if err != nil {
 				return err
 			}
@@ -64,6 +74,19 @@ func (s *session) prefetchCommand() *cli.Command {
 				if rep.Failed > 0 {
 					return &ExitError{Code: 1, Silent: true}
 				}
+			}
+			if tcErr != nil {
+				return tcErr
+			}
+			if opts.OutputDir != "" && tc.Target != "" && !tc.Path {
+				// The bundle is for a go with no network: it switches
+				// only if the toolchain and its checksum-database proof
+				// are in the tree too.
+				v, err := s.bundleToolchain(ctx, st, tc, opts.OutputDir)
+				if err != nil {
+					return fmt.Errorf("bundling toolchain %s: %w", tc.Target, err)
+				}
+				s.logf("%s also holds toolchain %s (golang.org/toolchain@%s) and its checksum-database proof", opts.OutputDir, tc.Target, v)
 			}
 			return nil
 		},
