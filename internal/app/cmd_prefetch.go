@@ -16,6 +16,15 @@ func (s *session) prefetchCommand() *cli.Command {
 		Name:      "prefetch",
 		Usage:     "fetch every module the main module needs, verified, into the module cache",
 		UsageText: "gofast prefetch [-C dir] [-j N] [-o DIR] [--json]",
+		Description: "Every module go.mod and go.sum (or go.work) need is fetched and checked against go.sum.\n" +
+			"When go.mod or go.work makes go switch toolchains, go downloads the toolchain through\n" +
+			"gofast's proxy at the same time, and verifies it against the checksum database.\n" +
+			"With -o DIR the modules are also written to DIR as a GOPROXY tree (<path>/@v/<version>.info,\n" +
+			".mod, .zip and @v/list), and, when go switches toolchains, golang.org/toolchain/@v/<v>.info,\n" +
+			".mod, .zip for this host and the checksum-database files an offline switch reads\n" +
+			"(sumdb/<name>/supported, lookup/golang.org/toolchain@<v> and its tiles), checked against\n" +
+			"the database's signatures first: with GOPROXY=file://DIR and a fresh GOPATH, go switches\n" +
+			"and builds with no network.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "C", Usage: "run as if in `dir`"},
 			&cli.IntFlag{Name: "j", Usage: "parallel downloads (default GOFAST_JOBS, else 64)"},
