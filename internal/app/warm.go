@@ -64,9 +64,11 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 
 // prefetchForGo is what both warm-ups share: go's settings and their checks,
 // one prefetch (with tweak applied to its options), and the decision
-// whether go may run. rep is nil when the warm-up was skipped, which has
-// been said in one line; a non-nil error means go must not run (see
-// hangStop).
+// whether go may run. When go will switch toolchains (session.switching),
+// go downloads the toolchain beside the prefetch. rep is nil when the
+// warm-up was skipped, which has been said in one line; a non-nil error
+// means go must not run: a mirror go would hang on (see hangStop), or a
+// toolchain go could not get (go's own error, already printed by go).
 func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
 	st, err = s.Settings(ctx, inv.Dir)
 	if err == nil {
