@@ -3,9 +3,6 @@ package modproxy
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"io/fs"
 	"net/http"
 	"strings"
 	"sync"
@@ -94,45 +91,24 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest 
 	serve(w, r, f.Size, f.Reader())
 }
 
-// sumdbList returns the one-entry chain the database is read through.
+// sumdbList returns the one-entry chain the database is read through
+// (prefetch.Fetcher.SumDBBase), found once per proxy.
 func (h *Handler) sumdbList(ctx context.Context, name, direct string) (mirrors.List, error) {
 	h.sumdb.mu.Lock()
 	defer h.sumdb.mu.Unlock()
 	if h.sumdb.list != nil {
 		return h.sumdb.list, nil
 	}
-	if db, _ := h.Settings.SumDB(); db != nil && db.Explicit {
-		// GOSUMDB names the database's URL: go would go there directly
-		// and never through a mirror, and so does the proxy (see
-		// GOSUMDB).
-		h.sumdb.list = mirrors.List{{URL: db.URL, Kind: mirrors.Proxy}}
-		return h.sumdb.list, nil
+	db, _ := h.Settings.SumDB()
+	if db == nil || db.Name != name {
+		db = &goenv.SumDB{Name: name, URL: direct}
 	}
-	chain, err := h.Fetcher.Chain(ctx)
+	list, err := h.Fetcher.SumDBBase(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	base := direct
-	for _, e := range listProxies(chain) {
-		_, err := h.Fetcher.Get(ctx, mirrors.List{e}, prefetch.Request{
-			Module: module.Version{Path: "checksum database " + name + " at " + e.Redacted()}, Kind: "supported", Rel: "sumdb/" + name + "/supported", Limit: maxSmall,
-		})
-		if err == nil {
-			base = strings.TrimSuffix(e.URL, "/") + "/sumdb/" + name
-			break
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if errors.Is(err, fs.ErrNotExist) || e.FallbackOnError {
-			continue
-		}
-		// go treats any other answer as the database being unavailable,
-		// and does not go on to the database itself.
-		return nil, fmt.Errorf("checksum database %s: %w", name, err)
-	}
-	h.sumdb.list = mirrors.List{{URL: base, Kind: mirrors.Proxy}}
-	return h.sumdb.list, nil
+	h.sumdb.list = list
+	return list, nil
 }
 
 // GOSUMDB returns the GOSUMDB value to run go with beside the proxy at

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 
@@ -47,6 +48,12 @@ func Run(ctx context.Context, o Options) error {
 	if hasFront {
 		env = env.Without(FrontEnv)
 	}
+	if _, ok := o.Stderr.(*os.File); !ok && o.Stderr != nil {
+		// The prefetch and a go fetching a toolchain beside it write
+		// stderr at the same time; a file takes that as it is, anything
+		// else gets one write at a time.
+		o.Stderr = &lockedWriter{w: o.Stderr}
+	}
 	var args []string
 	if len(o.Args) > 1 {
 		args = o.Args[1:]
@@ -64,11 +71,13 @@ func Run(ctx context.Context, o Options) error {
 			// go version, go env, ... in a module that asks for a newer
 			// go: the toolchain comes through the proxy first, and the
 			// command then runs as it would, its output untouched.
-			if err := s.fetchToolchain(ctx, inv); err != nil {
+			if err := s.fetchToolchain(ctx, inv.Dir); err != nil {
 				return err
 			}
 			return s.execGo(args, env)
 		}
+		// A fetching command: the warm-up starts the toolchain download
+		// beside the module prefetch (see prefetchForGo).
 		s.switching = true
 	}
 	if plan == wrap.PlanGo {
@@ -79,6 +88,18 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	return s.runGo(ctx, inv, args, env)
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // FrontEnv is the variable in which the lean launcher passes its own path

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,14 +41,18 @@ type e2e struct {
 	goT  string
 }
 
-func newE2E(t *testing.T) *e2e {
+func newE2E(t *testing.T) *e2e { return newE2EWith(t, nil, nil) }
+
+// newE2EWith is newE2E with more modules on the mirror (a fake toolchain)
+// and fault asked for every request (nil: none).
+func newE2EWith(t *testing.T, more []proxytest.Module, fault func(*http.Request) proxytest.Fault) *e2e {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go not on PATH")
 	}
-	tree := proxytest.MustBuild(e2eMods...)
-	srv := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
+	tree := proxytest.MustBuild(append(append([]proxytest.Module(nil), e2eMods...), more...)...)
+	srv := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup, Fault: fault})
 	w := &e2e{t: t, srv: srv, dir: t.TempDir(), base: t.TempDir(), goT: goTool}
 	os.WriteFile(filepath.Join(w.dir, "go.mod"), []byte("module example.com/main\n\ngo 1.21\n\nrequire (\n\texample.com/other/v2 v2.3.4\n\texample.com/Upper v0.1.0\n)\n"), 0o666)
 	os.WriteFile(filepath.Join(w.dir, "main.go"), []byte("package main\n\nimport (\n\t_ \"example.com/other/v2\"\n\t_ \"example.com/Upper\"\n)\n\nfunc main() {}\n"), 0o666)

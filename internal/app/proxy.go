@@ -2,13 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"strconv"
 
 	"github.com/gofastdev/gofast/internal/goenv"
-	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/modproxy"
 	"github.com/gofastdev/gofast/prefetch"
@@ -154,44 +151,6 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 		lb.Close()
 		os.RemoveAll(spool)
 	}, nil
-}
-
-// willDownloadToolchain reports whether go will switch to a toolchain it
-// must download first (GOTOOLCHAIN and the go.mod or go.work lines, read
-// as go reads them).
-func (s *session) willDownloadToolchain(inv wrap.Invocation) bool {
-	goTool, err := s.GoTool()
-	if err != nil {
-		return false
-	}
-	_, dl := toolchain.WillDownload(s.env, inv.Dir, goTool, inv.Args())
-	return dl
-}
-
-// fetchToolchain has go download the toolchain it will switch to, through
-// the loopback proxy, by running `go version` in the command's directory:
-// go fetches and verifies the toolchain as it always does, and gofast
-// serves the bytes with its chain, deadlines and retries. go's messages
-// ("go: downloading go1.x") reach stderr; a failure is go's, with its
-// exit code.
-func (s *session) fetchToolchain(ctx context.Context, inv wrap.Invocation) error {
-	st, err := s.Settings(ctx, inv.Dir)
-	if err != nil {
-		return nil // go says what is wrong when it runs
-	}
-	args := []string{"version"}
-	if inv.Dir != "" {
-		args = []string{"-C", inv.Dir, "version"}
-	}
-	ran, err := s.runProxied(st, args, s.env, readAhead{}, wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr})
-	if !ran {
-		return nil // go downloads the toolchain itself when it runs
-	}
-	var ee *wrap.ExitError
-	if errors.As(err, &ee) && ee.Code == 0 && ee.Signal == nil {
-		return nil
-	}
-	return err
 }
 
 // proxyable returns the user's GOPROXY list when the loopback proxy can

@@ -64,11 +64,13 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 
 // prefetchForGo is what both warm-ups share: go's settings and their checks,
 // one prefetch (with tweak applied to its options), and the decision
-// whether go may run. rep is nil when the warm-up was skipped, which has
-// been said in one line; a non-nil error means go must not run (see
-// hangStop).
-func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (*prefetch.Report, *goenv.Settings, error) {
-	st, err := s.Settings(ctx, inv.Dir)
+// whether go may run. When go will switch toolchains (session.switching),
+// go downloads the toolchain beside the prefetch. rep is nil when the
+// warm-up was skipped, which has been said in one line; a non-nil error
+// means go must not run: a mirror go would hang on (see hangStop), or a
+// toolchain go could not get (go's own error, already printed by go).
+func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
+	st, err = s.Settings(ctx, inv.Dir)
 	if err == nil {
 		err = s.checkPrefetchSettings(st)
 	}
@@ -80,14 +82,35 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 	if tweak != nil {
 		tweak(&opts)
 	}
-	rep, err := prefetch.Run(ctx, opts)
+	pctx := ctx
+	if s.switching {
+		// go will switch toolchains: the toolchain download starts now,
+		// beside the module prefetch, rather than when go runs. If it
+		// fails, go cannot run the command either; the prefetch stops
+		// and go's error (already printed by go) is the result.
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		wait := s.toolchainAside(st, inv.Dir, cancel)
+		defer func() {
+			if terr := wait(); terr != nil {
+				rep, st, err = nil, nil, terr
+			}
+		}()
+	}
+	rep, err = prefetch.Run(pctx, opts)
+	if pctx.Err() != nil && ctx.Err() == nil {
+		// Stopped because the toolchain could not be had: go's error
+		// is the one to see.
+		return nil, nil, nil
+	}
 	if err != nil {
 		if stop := hangStop(inv, err); stop != nil {
 			return nil, nil, stop
 		}
 		// Outside a module (go install pkg@version, go run pkg@version)
 		// there is nothing to warm up: the proxy serves what go fetches.
-		if ctx.Err() == nil && !errors.Is(err, modset.ErrNoModule) {
+		if pctx.Err() == nil && !errors.Is(err, modset.ErrNoModule) {
 			s.logf("warm-up skipped: %v", err)
 		}
 		return nil, nil, nil

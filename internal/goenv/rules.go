@@ -49,6 +49,10 @@ type SumDB struct {
 	// Explicit is true when GOSUMDB names the URL itself; go then goes
 	// there directly and never asks a GOPROXY mirror.
 	Explicit bool
+	// Key is the verifier key GOSUMDB gives ("name+hash+key"), or "" when
+	// GOSUMDB names the toolchain's default database, whose key go has
+	// built in (see Settings.SumDBKey).
+	Key string
 }
 
 // SumDB returns the checksum database go verifies against, or nil, nil when
@@ -91,8 +95,9 @@ func ParseSumDB(gosumdb, defaultName string) (*SumDB, error) {
 	case len(f) > 2:
 		return nil, fmt.Errorf("invalid GOSUMDB: too many fields")
 	}
-	name := f[0]
+	name, key := f[0], ""
 	if strings.Contains(name, "+") {
+		key = name
 		v, err := note.NewVerifier(name)
 		if err != nil {
 			return nil, fmt.Errorf("invalid GOSUMDB: %v", err)
@@ -105,7 +110,7 @@ func ParseSumDB(gosumdb, defaultName string) (*SumDB, error) {
 	if err != nil || strings.HasSuffix(name, "/") || direct.Host == "" || direct.RawQuery != "" || direct.Fragment != "" || direct.User != nil || direct.RawPath != "" {
 		return nil, fmt.Errorf("invalid sumdb name (must be host[/path]): %s", name)
 	}
-	db := &SumDB{Name: name, URL: direct.String()}
+	db := &SumDB{Name: name, URL: direct.String(), Key: key}
 	if len(f) == 2 {
 		u, err := url.Parse(f[1])
 		if err != nil || u.Scheme == "" || u.Host == "" {

@@ -54,12 +54,13 @@ func TestParseSumDB(t *testing.T) {
 		name     string
 		url      string
 		explicit bool
+		key      string
 		err      string
 	}{
 		{gosumdb: "off"},
 		{gosumdb: "sum.default.test", name: "sum.default.test", url: "https://sum.default.test"},
-		{gosumdb: vkey, name: "sum.test", url: "https://sum.test"},
-		{gosumdb: vkey + " https://mirror.test/sumdb/sum.test/", name: "sum.test", url: "https://mirror.test/sumdb/sum.test", explicit: true},
+		{gosumdb: vkey, name: "sum.test", url: "https://sum.test", key: vkey},
+		{gosumdb: vkey + " https://mirror.test/sumdb/sum.test/", name: "sum.test", url: "https://mirror.test/sumdb/sum.test", explicit: true, key: vkey},
 		{gosumdb: chinaSumDB, name: "sum.default.test", url: "https://" + chinaSumDB, explicit: true},
 		{gosumdb: "sum.other.test", err: "not a known database"},
 		{gosumdb: "sum.test+bad+key", err: "invalid GOSUMDB"},
@@ -79,7 +80,7 @@ func TestParseSumDB(t *testing.T) {
 			if db != nil {
 				t.Errorf("%q: got %+v, want nil", tt.gosumdb, db)
 			}
-		case db.Name != tt.name || db.URL != tt.url || db.Explicit != tt.explicit:
+		case db.Name != tt.name || db.URL != tt.url || db.Explicit != tt.explicit || db.Key != tt.key:
 			t.Errorf("%q: got %+v", tt.gosumdb, db)
 		}
 	}

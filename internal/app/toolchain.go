@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/toolchain"
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/gofastdev/gofast/prefetch"
+	"github.com/gofastdev/gofast/wrap"
+)
+
+// toolchainFor returns the toolchain decision go makes when run with args
+// in dir (GOTOOLCHAIN and the go.mod or go.work lines, read as go reads
+// them), and whether go must download that toolchain first.
+func (s *session) toolchainFor(dir string, args []string) (toolchain.Decision, bool) {
+	goTool, err := s.GoTool()
+	if err != nil {
+		return toolchain.Decision{}, false
+	}
+	return toolchain.WillDownload(s.env, dir, goTool, args)
+}
+
+// willDownloadToolchain reports whether go will switch to a toolchain it
+// must download first.
+func (s *session) willDownloadToolchain(inv wrap.Invocation) bool {
+	_, dl := s.toolchainFor(inv.Dir, inv.Args())
+	return dl
+}
+
+// fetchToolchain has go download the toolchain it will switch to in dir,
+// through the loopback proxy when it can stand in (else go alone, as go
+// would fetch it anyway), by running `go version` there: go fetches and
+// verifies the toolchain against the checksum database as it always does,
+// and gofast serves the bytes with its chain, deadlines and retries. go's
+// messages ("go: downloading go1.x") reach stderr; a failure is go's, with
+// its exit code.
+func (s *session) fetchToolchain(ctx context.Context, dir string) error {
+	st, err := s.Settings(ctx, dir)
+	if err != nil {
+		return nil // go says what is wrong when it runs
+	}
+	return s.fetchToolchainWith(st, dir)
+}
+
+// fetchToolchainWith is fetchToolchain with go's settings in dir known.
+func (s *session) fetchToolchainWith(st *goenv.Settings, dir string) error {
+	args := []string{"version"}
+	if dir != "" {
+		args = []string{"-C", dir, "version"}
+	}
+	stdio := wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr}
+	ran, err := s.runProxied(st, args, s.env, readAhead{}, stdio)
+	if !ran {
+		goTool, gerr := s.GoTool()
+		if gerr != nil {
+			return gerr
+		}
+		err = wrap.Run(goTool, args, s.env, stdio)
+	}
+	var ee *wrap.ExitError
+	if errors.As(err, &ee) && ee.Code == 0 && ee.Signal == nil {
+		return nil
+	}
+	return err
+}
+
+// toolchainAside starts fetchToolchainWith in the background, beside the
+// module prefetch, so that both downloads are in flight from the start
+// rather than one after the other; wait returns its result. When the
+// toolchain cannot be had, go cannot run the command either: onFail (if
+// set) is called at once, to stop the prefetch.
+func (s *session) toolchainAside(st *goenv.Settings, dir string, onFail func()) (wait func() error) {
+	done := make(chan error, 1)
+	go func() {
+		err := s.fetchToolchainWith(st, dir)
+		if err != nil && onFail != nil {
+			onFail()
+		}
+		done <- err
+	}()
+	return func() error { return <-done }
+}
+
+// bundleToolchain adds to the prefetch's GOPROXY tree out what an offline
+// switch to d.Target needs (prefetch.ToolchainBundle), for this host's
+// platform as go names it.
+func (s *session) bundleToolchain(ctx context.Context, st *goenv.Settings, d toolchain.Decision, out string) (string, error) {
+	goos, goarch := st.Raw["GOHOSTOS"], st.Raw["GOHOSTARCH"]
+	if goos == "" || goarch == "" {
+		goos, goarch = runtime.GOOS, runtime.GOARCH
+	}
+	version := toolchain.ModuleVersion(d.Target, goos, goarch)
+	cacheDir, _ := mirrors.CacheDir(s.env)
+	f, err := prefetch.NewFetcher(prefetch.FetcherOptions{
+		Settings: st,
+		Env:      s.env,
+		Auth:     s.auth(st),
+		Chain:    s.chainFunc(st),
+		Jobs:     s.jobs(),
+		OnMirrorFailure: func(url, reason string) {
+			mirrors.Demote(cacheDir, url, reason)
+		},
+	})
+	if err != nil {
+		return "", err
+	}
+	b := &prefetch.ToolchainBundle{Fetcher: f, Settings: st, Version: version, OutputDir: out}
+	return version, b.Write(ctx)
+}
