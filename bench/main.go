@@ -60,6 +60,9 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if cfg.ToxiproxyServer != "" {
+		return serveToxiproxy(ctx, cfg.ToxiproxyServer, stderr)
+	}
 	h, err := newHarness(ctx, cfg, environ, stderr)
 	if err != nil {
 		return err
@@ -70,6 +73,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		if h.isolation, err = enterIsolation(); err != nil {
 			return err
 		}
+		h.netns = true
 		h.gofast = cfg.Gofast
 		if err := h.openCorpora(ctx, false); err != nil {
 			return err
@@ -120,6 +124,9 @@ func (h *harness) runIsolated(ctx context.Context, stdout io.Writer) error {
 // runAndReport runs the selected scenarios and writes the report to -out,
 // or to stdout.
 func (h *harness) runAndReport(ctx context.Context, stdout io.Writer) error {
+	if err := h.setupFreshFS(); err != nil {
+		return err
+	}
 	if err := h.warmPageCache(); err != nil {
 		return err
 	}
@@ -149,7 +156,9 @@ func (h *harness) runAndReport(ctx context.Context, stdout io.Writer) error {
 func (h *harness) benchmark(ctx context.Context) (*Report, error) {
 	start := time.Now()
 	rep := &Report{Date: start, Quick: h.cfg.Quick, Bandwidth: h.cfg.Bandwidth, HandshakeRTTs: h.cfg.HandshakeRTTs,
-		Isolation: h.isolation, Command: h.command(), Machine: describeMachine(ctx, h.goTool, h.repo)}
+		Isolation: h.isolation, Command: h.command(), Machine: describeMachine(ctx, h.goTool, h.repo),
+		FreshFS: h.fresh.method(), Retry: retryPolicy{Attempts: h.cfg.RetryAttempts, Pause: h.cfg.RetryPause, Total: h.cfg.retryTotal()},
+		NoRetry: h.cfg.NoRetry}
 	var comparisons []comparison
 	if h.cfg.Scenarios["cold"] {
 		comparisons = append(comparisons, h.coldComparisons()...)
@@ -178,6 +187,15 @@ func (h *harness) benchmark(ctx context.Context) (*Report, error) {
 		if cmp.Scenario == "cold download" {
 			cold = append(cold, row)
 		}
+	}
+	if h.cfg.Scenarios["emulators"] {
+		h.logf("emulators: %s at %s, in-process and toxiproxy, %d rounds", h.cfg.EmulatorCorpus, formatRTT(h.cfg.EmulatorRTT), h.cfg.EmulatorRounds)
+		e, err := h.emulatorCheck(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("emulators: %w", err)
+		}
+		rep.Emulators = e
+		rep.Rows = append(rep.Rows, e.InProcess, e.Toxiproxy)
 	}
 	if h.cfg.Scenarios["overhead"] {
 		for _, measure := range []func(context.Context) (Row, error){h.versionOverhead, h.buildOverhead} {
