@@ -32,7 +32,7 @@ type harness struct {
 	netns          bool   // the runs are inside the private network namespace
 	fresh          freshFS
 	toxi           *toxiLink // the toxiproxy server while the emulators scenario runs
-	goVer          string // the real go's version, for go.mod go lines
+	goVer          string    // the real go's version, for go.mod go lines
 
 	corpora    map[string]*Corpus
 	extract    map[string]time.Duration // go's extraction time per corpus

@@ -35,8 +35,12 @@ func (c *fakeClock) script(results []Result, timeouts *[]time.Duration) func(tim
 func (c *fakeClock) sleep(d time.Duration) error { c.t = c.t.Add(d); return nil }
 
 func TestRetryLoop(t *testing.T) {
-	fail := func(d time.Duration) Result { return Result{Wall: d, Exit: 1, Output: "server response: injected error"} }
-	ok := func(d time.Duration) Result { return Result{Wall: d, User: time.Second, Sys: 100 * ms, MaxRSS: 30 << 20} }
+	fail := func(d time.Duration) Result {
+		return Result{Wall: d, Exit: 1, Output: "server response: injected error"}
+	}
+	ok := func(d time.Duration) Result {
+		return Result{Wall: d, User: time.Second, Sys: 100 * ms, MaxRSS: 30 << 20}
+	}
 	stall := Result{TimedOut: true}
 	tests := []struct {
 		name         string
