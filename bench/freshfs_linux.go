@@ -42,11 +42,16 @@ func mountImage(img, dir string, size int64) error {
 }
 
 // unmountImage unmounts dir (the loop device, set up with autoclear by
-// mount -o loop, goes with it) and deletes img unless keep is set: a few
-// unlink calls, however much the run extracted.
+// mount -o loop, goes with it) and deletes img unless keep is set: one
+// unlink of a sparse file, however much the run extracted.
 func unmountImage(img, dir string, keep bool) error {
 	if err := syscall.Unmount(dir, 0); err != nil {
-		return fmt.Errorf("unmounting %s: %w", dir, err)
+		// Something still holds a file there (a helper the run left
+		// behind): detach the file system now, and the kernel frees it,
+		// and the deleted image, when the last holder lets go.
+		if derr := syscall.Unmount(dir, syscall.MNT_DETACH); derr != nil {
+			return fmt.Errorf("unmounting %s: %w", dir, err)
+		}
 	}
 	if keep {
 		return nil

@@ -1,15 +1,18 @@
 // Command bench compares gofast with the plain go command on emulated
 // networks, reproducibly: cold module downloads of real projects at several
-// round-trip times, a stalled first mirror, a mirror that fails a share of
-// requests, the wrapper's warm overhead, and gofast's peak memory. Mirrors
+// round-trip times, a stalled first mirror and a mirror that fails a share
+// of requests (where go in a CI-style retry loop runs too), the same cold
+// download under a second, independent link emulator (toxiproxy), the
+// wrapper's warm overhead, and gofast's peak memory. Every cold run starts
+// on a file system of its own (a fresh loop-mounted ext4 image). Mirrors
 // are real module graphs (the corpus) served by gofast's in-process test
 // proxy on 127.0.0.1; on Linux every run happens inside a private network
 // namespace where only loopback exists.
 //
 // From the repository root:
 //
-//	go run ./bench -quick -out BENCHMARKS.md   # smoke test, about 2½ minutes
-//	go run ./bench -out BENCHMARKS.md          # full run, about 40 minutes on 2 cores
+//	go run ./bench -quick -out BENCHMARKS.md   # smoke test, about 25 minutes
+//	go run ./bench -out BENCHMARKS.md          # full run, about 1¾ hours on 2 cores
 //
 // The first run fills each corpus's GOPROXY tree once from the real proxy
 // (the only network use) into $HOME/.cache/gofast-corpus/<name>; see
