@@ -115,7 +115,8 @@ func TestRender(t *testing.T) {
 			{Scenario: "cold download", Corpus: "cli", RTT: 100 * ms, Go: okRuns(50 * s), Gofast: okRuns(12 * s), BoundLabel: "timeout",
 				Floor: Floor{Network: 6 * s, Extraction: 8 * s}},
 			{Scenario: "stalled first mirror", Corpus: "cli", RTT: 50 * ms, Bound: 60 * s, BoundLabel: "stalled",
-				Go: []Run{{Wall: 60 * s, Exit: -1, TimedOut: true}}, Gofast: okRuns(20 * s)},
+				Go: []Run{{Wall: 60 * s, Exit: -1, TimedOut: true}}, Gofast: okRuns(20 * s),
+				Retry: []Run{{Wall: 360 * s, Exit: -1, Attempts: 5, Fail: "all 5 attempts failed, the last: stalled (killed at 60.0 s)"}}, RetryTotal: 600 * s},
 		},
 		Memory: []MemRow{{What: "gofast prefetch", Corpus: "prometheus", RTT: "50 ms", Runs: okRuns(12*s, 13*s)}},
 	}
@@ -127,7 +128,7 @@ func TestRender(t *testing.T) {
 	for _, want := range []string{
 		headlineStart,
 		"- **cli**, cold `go mod download` at 100 ms round trip and 200 Mbit/s: go 50.0 s, gofast 12.0 s — 4.2× faster; physical floor 8.00 s, gofast/floor 1.5×\n",
-		"- **First mirror stalled** (cli, GOPROXY=\"stalled|good\"): go stalled (killed at 60 s), gofast 20.0 s — > 3.0× faster\n",
+		"- **First mirror stalled** (cli, GOPROXY=\"stalled|good\"): go stalled (killed at 60 s), gofast 20.0 s — > 3.0× faster; go in a retry loop FAIL: all 5 attempts failed, the last: stalled (killed at 60.0 s) · attempts: 5 failed\n",
 		"- **Peak memory** of a cold `gofast prefetch` of prometheus: 30.0 MiB\n",
 		headlineEnd,
 		"Measured 2025-01-02 03:04 UTC on 2 CPUs, 8.00 GiB RAM, linux/amd64, go1.26.8, gofast abc123; the run took 31 min.",

@@ -87,7 +87,10 @@ func serveToxiproxy(ctx context.Context, addr string, log io.Writer) error {
 // Bandwidth: inside the private network namespace, a tc htb class on the
 // namespace's loopback caps the packets leaving toxiproxy's listening
 // ports (the downstream data of every connection) at the link's bandwidth,
-// shared by all connections as the in-process pacer is. Outside the
+// shared by all connections as the in-process pacer is. (A root tbf would
+// shape every loopback packet, the toxiproxy–mirror leg too, so each byte
+// would count twice; htb with a u32 filter on the source port shapes one
+// leg only.) Outside the
 // namespace tc would shape the machine's own loopback, so toxiproxy's
 // bandwidth toxic caps each connection's downstream instead (not shared).
 type toxiLink struct {
