@@ -21,8 +21,10 @@ type EmulatorCheck struct {
 	RTT    time.Duration
 	// InProcess and Toxiproxy are the two rows, also in the main table.
 	InProcess, Toxiproxy Row
-	// Shaping says how toxiproxy's link was capped.
-	Shaping string
+	// Shaping says how toxiproxy's link was capped; SharedCap is false
+	// when the cap was per connection (toxiproxy's bandwidth toxic).
+	Shaping   string
+	SharedCap bool
 	// LinkCheck is the measured throughput through toxiproxy, or why it
 	// was not measured.
 	LinkCheck string
@@ -49,9 +51,9 @@ func (h *harness) emulatorCheck(ctx context.Context) (*EmulatorCheck, error) {
 	in, tox := base, base
 	in.Scenario, in.Link = "emulator check: in-process", link
 	tox.Scenario, tox.Link, tox.Emulator = "emulator check: toxiproxy", toxLink, toxiproxyEmulator
-	tox.Notes = []string{"toxiproxy " + strings.TrimSuffix(t.Shaping, ".")}
+	tox.Notes = []string{"bandwidth: " + t.Shaping}
 
-	e := &EmulatorCheck{Corpus: c.Name, RTT: link.RTT, Shaping: t.Shaping}
+	e := &EmulatorCheck{Corpus: c.Name, RTT: link.RTT, Shaping: t.Shaping, SharedCap: t.tc || h.cfg.Bandwidth <= 0}
 	file, size := c.largestZip()
 	if e.LinkCheck, err = t.checkLink(ctx, c.Tree(), toxLink, file, size); err != nil {
 		if ctx.Err() != nil {
@@ -173,6 +175,12 @@ func (e *EmulatorCheck) render(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "- toxiproxy's bandwidth: %s. Link check: %s.\n", e.Shaping, e.LinkCheck)
 	b.WriteString(emulatorDifferences)
+	if e.SharedCap {
+		b.WriteString(sharedCapDifference)
+	} else {
+		b.WriteString(perConnectionCapDifference)
+	}
+	b.WriteString(commonDifferences)
 }
 
 // emulatorDifferences is what the two emulators do differently, and so
@@ -180,7 +188,17 @@ func (e *EmulatorCheck) render(b *strings.Builder) {
 const emulatorDifferences = `- Where they differ, and why:
   - Connection set-up: the in-process emulator charges every new connection one round trip for TCP and the -handshake-rtts more for TLS before its first response; through toxiproxy a connection costs nothing to open (the tools connect to toxiproxy on loopback, toxiproxy dials the mirror on loopback). A tool that opens many connections (gofast) gains under toxiproxy relative to one that reuses few (go).
   - Latency: in-process, each response waits one round trip before its headers; toxiproxy holds every chunk of data half a round trip in each direction (a latency toxic on upstream and on downstream), so a request costs one round trip too, but a request body or headers split over several chunks, and every response chunk, travel as on a real path, with their own delay.
-  - Bandwidth: in-process, a pacer shared by all connections of the mirror reserves each written chunk's transmission time, in order; with toxiproxy, tc's htb class caps the packets leaving toxiproxy's ports on the namespace's loopback, with a FIFO queue behind it (fq_codel and sfq are not in this kernel), so a small response can wait behind the queued bytes of big ones, as on a bufferbloated link. tc counts TCP/IP headers too (about 0.1% at loopback's 64 KiB segments).
-  - CPU: toxiproxy relays every byte through a process of its own (two goroutine pipelines per connection, a chunk at a time), which competes with the tools for the machine's cores; the in-process emulator writes from the mirror's own handlers. Under load this slows whichever side moves its bytes faster.
+`
+
+// sharedCapDifference and perConnectionCapDifference explain the
+// bandwidth difference, for tc's shared cap and toxiproxy's own toxic.
+const sharedCapDifference = `  - Bandwidth: in-process, a pacer shared by all connections of the mirror reserves each written chunk's transmission time, in order; with toxiproxy, tc's htb class caps the packets leaving toxiproxy's ports on the namespace's loopback, with a FIFO queue behind it (fq_codel and sfq are not in this kernel), so a small response can wait behind the queued bytes of big ones, as on a bufferbloated link. tc counts TCP/IP headers too (about 0.1% at loopback's 64 KiB segments).
+`
+
+const perConnectionCapDifference = `  - Bandwidth: in-process, a pacer shared by all connections of the mirror caps them together; toxiproxy's bandwidth toxic caps each connection on its own, so a tool with many connections gets many times the link's bandwidth in all (and may beat the floor): the ratios then reflect round trips more than bandwidth.
+`
+
+// commonDifferences hold whatever caps the bandwidth.
+const commonDifferences = `  - CPU: toxiproxy relays every byte through a process of its own (two goroutine pipelines per connection, a chunk at a time), which competes with the tools for the machine's cores; the in-process emulator writes from the mirror's own handlers. Under load this slows whichever side moves its bytes faster.
   - Neither emulates per-connection TCP windows, slow start or loss.
 `

@@ -24,7 +24,7 @@ func TestAgreement(t *testing.T) {
 }
 
 func TestEmulatorCheckRender(t *testing.T) {
-	e := &EmulatorCheck{Corpus: "gin", RTT: 100 * ms, Shaping: "tc: an htb class of 200 Mbit/s",
+	e := &EmulatorCheck{Corpus: "gin", RTT: 100 * ms, Shaping: "tc: an htb class of 200 Mbit/s", SharedCap: true,
 		LinkCheck: "one 6.69 MiB file fetched through toxiproxy in 370 ms",
 		InProcess: Row{Go: okRuns(10*s, 12*s), Go64: okRuns(6*s, 6*s), Gofast: okRuns(2*s, 2*s)},
 		Toxiproxy: Row{Go: okRuns(11*s, 11*s), Go64: okRuns(7*s, 7*s), Gofast: okRuns(3*s, 3*s)},
@@ -41,10 +41,17 @@ func TestEmulatorCheckRender(t *testing.T) {
 		"- Median time under toxiproxy as a multiple of the in-process one: go 1.0×, GOMAXPROCS=64 go 1.2×, gofast 1.5×.\n",
 		"- toxiproxy's bandwidth: tc: an htb class of 200 Mbit/s. Link check: one 6.69 MiB file",
 		"Connection set-up:",
+		"tc's htb class caps the packets",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("section lacks %q\n--- section ---\n%s", want, out)
 		}
+	}
+	e.SharedCap = false
+	b.Reset()
+	e.render(&b)
+	if out := b.String(); !strings.Contains(out, "caps each connection on its own") || strings.Contains(out, "tc's htb class caps") {
+		t.Errorf("a per-connection cap is not explained as such:\n%s", out)
 	}
 	e.Toxiproxy.Gofast = []Run{{Wall: time.Second, Exit: 1, Fail: "exit 1"}}
 	if l := ratioLine("go", e.InProcess, e.Toxiproxy, func(r Row) []Run { return r.Go }); !strings.Contains(l, "not compared") {
