@@ -130,6 +130,7 @@ func (h *harness) startToxiproxy(ctx context.Context) (*toxiLink, error) {
 	defer logFile.Close()
 	cmd := exec.Command(self, "-toxiproxy-server", api)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting toxiproxy: %w", err)
 	}
