@@ -64,13 +64,13 @@ func versus(row Row) string {
 	return s
 }
 
-// retryVersus is "; go in a retry loop X (gofast N× faster)" for a fault
+// retryVersus is "; the go retry loop: X (gofast N× faster)" for a fault
 // row that ran the retry-loop side, "" otherwise.
 func retryVersus(row Row) string {
 	if len(row.Retry) == 0 {
 		return ""
 	}
-	s := "; go in a retry loop " + retryCell(row.Retry, row.RetryTotal)
+	s := "; the go retry loop: " + retryCell(row.Retry, row.RetryTotal)
 	if ratio := speedup(summarize(row.Retry), summarize(row.Gofast), row.RetryTotal); ratio != "—" {
 		s += " (gofast " + ratio + " faster)"
 	}

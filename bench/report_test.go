@@ -128,7 +128,7 @@ func TestRender(t *testing.T) {
 	for _, want := range []string{
 		headlineStart,
 		"- **cli**, cold `go mod download` at 100 ms round trip and 200 Mbit/s: go 50.0 s, gofast 12.0 s — 4.2× faster; physical floor 8.00 s, gofast/floor 1.5×\n",
-		"- **First mirror stalled** (cli, GOPROXY=\"stalled|good\"): go stalled (killed at 60 s), gofast 20.0 s — > 3.0× faster; go in a retry loop FAIL: all 5 attempts failed, the last: stalled (killed at 60.0 s) · attempts: 5 failed\n",
+		"- **First mirror stalled** (cli, GOPROXY=\"stalled|good\"): go stalled (killed at 60 s), gofast 20.0 s — > 3.0× faster; the go retry loop: FAIL: all 5 attempts failed, the last: stalled (killed at 60.0 s) · attempts: 5 failed\n",
 		"- **Peak memory** of a cold `gofast prefetch` of prometheus: 30.0 MiB\n",
 		headlineEnd,
 		"Measured 2025-01-02 03:04 UTC on 2 CPUs, 8.00 GiB RAM, linux/amd64, go1.26.8, gofast abc123; the run took 31 min.",
