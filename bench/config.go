@@ -19,8 +19,8 @@ type Config struct {
 	Out string
 	// CorpusDir holds the corpus folders; ProxyRoot their filled caches.
 	CorpusDir, ProxyRoot string
-	// Scenarios selects what runs: cold, stall, errors, proxy, overhead,
-	// memory.
+	// Scenarios selects what runs: cold, stall, errors, proxy, emulators,
+	// overhead, memory.
 	Scenarios map[string]bool
 
 	// Cold download comparison.
@@ -60,6 +60,26 @@ type Config struct {
 	// NoGo64 drops the GOMAXPROCS=64 go side from the comparisons.
 	NoGo64 bool
 
+	// The retry-loop side of the fault rows: go run up to RetryAttempts
+	// times, RetryPause apart, each attempt bounded like a plain go run,
+	// the loop by RetryTotal (0: Timeout). NoRetry drops the side.
+	RetryAttempts int
+	RetryPause    time.Duration
+	RetryTotal    time.Duration
+	NoRetry       bool
+
+	// FreshFS is auto, loop or dir: how each run gets a fresh file system.
+	FreshFS string
+
+	// The emulator cross-check: a cold download of EmulatorCorpus at
+	// EmulatorRTT under the in-process emulator and under toxiproxy.
+	EmulatorCorpus string
+	EmulatorRTT    time.Duration
+	EmulatorRounds int
+	// ToxiproxyServer, when set, makes this process a toxiproxy server
+	// listening on that address and nothing else (internal).
+	ToxiproxyServer string
+
 	// Peak memory of gofast prefetch.
 	MemoryCorpus string
 	MemoryRuns   int
@@ -84,7 +104,7 @@ type Config struct {
 }
 
 // allScenarios lists the scenarios in report order.
-var allScenarios = []string{"cold", "stall", "errors", "proxy", "overhead", "memory"}
+var allScenarios = []string{"cold", "stall", "errors", "proxy", "emulators", "overhead", "memory"}
 
 // proxyCmdNames and proxyMirrorNames are what -proxy-cmds and
 // -proxy-mirrors accept.
@@ -113,10 +133,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.Out, "out", "", "write the markdown report to this file (default stdout)")
 	fs.StringVar(&c.CorpusDir, "corpus", getenv("GOFAST_CORPUS"), "folder of corpus folders (default $GOFAST_CORPUS, bench/testdata/corpus, ../shared/corpus)")
 	fs.StringVar(&c.ProxyRoot, "corpus-proxy", getenv("GOFAST_CORPUS_PROXY"), "root of the filled corpus caches (default $GOFAST_CORPUS_PROXY, else <user cache dir>/gofast-corpus)")
-	fs.StringVar(&scenarios, "scenarios", strings.Join(allScenarios, ","), "scenarios to run")
+	fs.StringVar(&scenarios, "scenarios", strings.Join(allScenarios, ","), "scenarios to run: cold, stall, errors, proxy, emulators (the cold download under the in-process emulator and under toxiproxy), overhead, memory")
 	fs.StringVar(&corpora, "corpora", "prometheus,cli", "corpora for the cold download comparison")
 	fs.StringVar(&rtts, "rtt", "1ms,50ms,100ms,300ms", "round-trip times for the cold download comparison")
-	fs.IntVar(&c.Rounds, "rounds", 3, "rounds per comparison (each round runs go once and gofast once)")
+	fs.IntVar(&c.Rounds, "rounds", 3, "rounds per comparison (each round runs every side once: go, GOMAXPROCS=64 go, the retry loop in fault rows, gofast)")
 	fs.IntVar(&c.SlowRounds, "slow-rounds", 2, "rounds at round-trip times of -slow-rtt and above")
 	fs.DurationVar(&c.SlowRTT, "slow-rtt", 300*time.Millisecond, "round-trip time from which -slow-rounds applies")
 	fs.Int64Var(&c.Bandwidth, "bandwidth", 25_000_000, "link bandwidth in bytes per second, shared by all connections")
@@ -135,6 +155,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&proxyMirrors, "proxy-mirrors", strings.Join(proxyMirrorNames, ","), "mirror sets of the proxy-path rows: good (healthy), stall (GOPROXY=stalled|good), errors (a mirror failing -error-rate of requests)")
 	fs.StringVar(&c.ProxyInstall, "proxy-install", "github.com/cpuguy83/go-md2man/v2@v2.0.5", "pkg@version of the go install -n row (its whole build must be in the -proxy-corpus tree)")
 	fs.BoolVar(&c.NoGo64, "no-go64", false, "leave out the GOMAXPROCS=64 go side")
+	fs.IntVar(&c.RetryAttempts, "retry-attempts", 5, "attempts of the retry-loop side of the fault rows (stall, errors and the proxy rows behind those mirrors): go run again after a failure, as CI scripts do")
+	fs.DurationVar(&c.RetryPause, "retry-pause", 15*time.Second, "wait of the retry-loop side between a failed attempt and the next")
+	fs.DurationVar(&c.RetryTotal, "retry-total", 0, "bound of a whole retry loop, attempts and pauses (default -timeout); each attempt is bounded like a plain go run of its row")
+	fs.BoolVar(&c.NoRetry, "no-retry", false, "leave out the retry-loop side")
+	fs.StringVar(&c.FreshFS, "fresh-fs", "auto", "loop: every run on its own new loop-mounted ext4 image (needs root and mkfs.ext4); dir: a fresh directory; auto: loop when possible")
+	fs.StringVar(&c.EmulatorCorpus, "emulator-corpus", "cli", "corpus of the emulators scenario: its cold download under the in-process emulator and under toxiproxy")
+	fs.DurationVar(&c.EmulatorRTT, "emulator-rtt", 100*time.Millisecond, "round-trip time of the emulators scenario")
+	fs.IntVar(&c.EmulatorRounds, "emulator-rounds", 3, "rounds of the emulators scenario (each round runs every side under both emulators)")
+	fs.StringVar(&c.ToxiproxyServer, "toxiproxy-server", "", "internal: serve toxiproxy's API on this address and do nothing else")
 	fs.IntVar(&c.VersionIters, "version-iters", 200, "alternating go version / gofast version pairs")
 	fs.IntVar(&c.BuildIters, "build-iters", 20, "alternating warm go build / gofast build pairs")
 	fs.StringVar(&c.BuildDep, "build-dep", "gopkg.in/yaml.v3@v3.0.1", "module@version the small warm-build module imports (its zip must be in a corpus tree in use)")
@@ -156,17 +185,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if c.Quick {
 		quick := map[string]func(){
-			"corpora":       func() { corpora = "gin" },
-			"rtt":           func() { rtts = "100ms" },
-			"rounds":        func() { c.Rounds = 2 },
-			"timeout":       func() { c.Timeout = 3 * time.Minute },
-			"fault-corpus":  func() { c.FaultCorpus = "gin" },
-			"fault-rtt":     func() { c.FaultRTT = 100 * time.Millisecond },
-			"fault-rounds":  func() { c.FaultRounds = 1 },
-			"build-iters":   func() { c.BuildIters = 5 },
-			"memory-corpus": func() { c.MemoryCorpus = "gin" },
-			"memory-runs":   func() { c.MemoryRuns = 1 },
-			"proxy-rounds":  func() { c.ProxyRounds = 1 },
+			"corpora":         func() { corpora = "gin" },
+			"rtt":             func() { rtts = "100ms" },
+			"rounds":          func() { c.Rounds = 2 },
+			"timeout":         func() { c.Timeout = 3 * time.Minute },
+			"fault-corpus":    func() { c.FaultCorpus = "gin" },
+			"fault-rtt":       func() { c.FaultRTT = 100 * time.Millisecond },
+			"fault-rounds":    func() { c.FaultRounds = 1 },
+			"build-iters":     func() { c.BuildIters = 5 },
+			"memory-corpus":   func() { c.MemoryCorpus = "gin" },
+			"memory-runs":     func() { c.MemoryRuns = 1 },
+			"proxy-rounds":    func() { c.ProxyRounds = 1 },
+			"emulator-corpus": func() { c.EmulatorCorpus = "gin" },
+			"emulator-rounds": func() { c.EmulatorRounds = 2 },
 		}
 		for name, apply := range quick {
 			if !set[name] {
@@ -195,13 +226,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.ProxyMirrors, err = oneOf("-proxy-mirrors", proxyMirrors, proxyMirrorNames); err != nil {
 		return nil, err
 	}
+	switch c.FreshFS {
+	case "auto", "loop", "dir":
+	default:
+		return nil, fmt.Errorf("-fresh-fs: want auto, loop or dir, not %q", c.FreshFS)
+	}
 	switch c.Isolate {
 	case "auto", "netns", "none":
 	default:
 		return nil, fmt.Errorf("-isolate: want auto, netns or none, not %q", c.Isolate)
 	}
-	if c.Rounds < 1 || c.SlowRounds < 1 || c.FaultRounds < 1 || c.ProxyRounds < 1 || c.Bandwidth < 0 {
-		return nil, fmt.Errorf("rounds must be at least 1 and bandwidth not negative")
+	if c.Rounds < 1 || c.SlowRounds < 1 || c.FaultRounds < 1 || c.ProxyRounds < 1 || c.EmulatorRounds < 1 || c.RetryAttempts < 1 || c.Bandwidth < 0 {
+		return nil, fmt.Errorf("rounds and retry attempts must be at least 1 and bandwidth not negative")
 	}
 	return c, nil
 }

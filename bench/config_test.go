@@ -116,9 +116,10 @@ func TestToolEnv(t *testing.T) {
 	base := []string{
 		"PATH=/usr/bin", "HOME=/root", "GOPROXY=https://corp.example", "GOFLAGS=-mod=vendor",
 		"GONOSUMDB=*", "GOFAST_JOBS=99", "https_proxy=http://proxy:3128", "LANG=C", "GOSUMDB=off",
+		"TMPDIR=/tmp", "GOTMPDIR=/var/tmp",
 	}
 	env := toolEnv{GoRoot: "/goroot", Proxy: "http://127.0.0.1:1", Mirrors: "http://127.0.0.1:1",
-		ModCache: "/run/modcache", GoCache: "/gocache", Home: "/run/home"}.environ(base)
+		ModCache: "/run/modcache", GoCache: "/gocache", Home: "/run/home", TmpDir: "/run/home/tmp"}.environ(base)
 	got := map[string]string{}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -132,16 +133,42 @@ func TestToolEnv(t *testing.T) {
 		"GOFAST_MIRRORS": "http://127.0.0.1:1", "GOMODCACHE": "/run/modcache", "GOCACHE": "/gocache",
 		"GOFLAGS": "-mod=mod", "GOENV": "off", "GOTOOLCHAIN": "local", "GOWORK": "off", "LANG": "C",
 		"XDG_CACHE_HOME": "/run/home/cache", "XDG_CONFIG_HOME": "/run/home/config", "GOPATH": "/run/home/gopath",
-		"NO_PROXY": "127.0.0.1,localhost",
+		"NO_PROXY": "127.0.0.1,localhost", "TMPDIR": "/run/home/tmp",
 	}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
 	}
-	for _, k := range []string{"GONOSUMDB", "GOFAST_JOBS", "https_proxy", "GOSUMDB"} {
+	for _, k := range []string{"GONOSUMDB", "GOFAST_JOBS", "https_proxy", "GOSUMDB", "GOTMPDIR"} {
 		if _, ok := got[k]; ok {
 			t.Errorf("%s leaked into the tools' environment", k)
+		}
+	}
+}
+
+func TestParseConfigRetryAndEmulators(t *testing.T) {
+	c, err := parseConfig(nil, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RetryAttempts != 5 || c.RetryPause != 15*s || c.retryTotal() != 10*time.Minute || c.NoRetry {
+		t.Errorf("retry defaults = %d, %v, total %v, no-retry %v; want 5, 15 s, 10 min (-timeout), false",
+			c.RetryAttempts, c.RetryPause, c.retryTotal(), c.NoRetry)
+	}
+	if c.FreshFS != "auto" || c.EmulatorCorpus != "cli" || c.EmulatorRTT != 100*ms || c.EmulatorRounds != 3 {
+		t.Errorf("FreshFS, EmulatorCorpus, EmulatorRTT, EmulatorRounds = %s, %s, %v, %d", c.FreshFS, c.EmulatorCorpus, c.EmulatorRTT, c.EmulatorRounds)
+	}
+	q, err := parseConfig([]string{"-quick", "-retry-total", "90s"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.EmulatorCorpus != "gin" || q.EmulatorRounds != 2 || q.retryTotal() != 90*s {
+		t.Errorf("quick EmulatorCorpus, EmulatorRounds, retryTotal = %s, %d, %v; want gin, 2, 90 s", q.EmulatorCorpus, q.EmulatorRounds, q.retryTotal())
+	}
+	for _, args := range [][]string{{"-fresh-fs", "tmpfs"}, {"-retry-attempts", "0"}, {"-emulator-rounds", "0"}} {
+		if _, err := parseConfig(args, noEnv, io.Discard); err == nil {
+			t.Errorf("parseConfig(%q) succeeded", args)
 		}
 	}
 }

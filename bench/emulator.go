@@ -81,6 +81,12 @@ const sumDBName = "sum.bench.test"
 // so that connections, counters and the error sequence start from zero.
 type mirrorSet struct {
 	servers []*proxytest.Server
+	// urls, when set, are the addresses the tools use instead of the
+	// servers' own (another emulator in front of them).
+	urls []string
+	// closers undo what was put in front of the servers, in reverse
+	// order, before the servers stop.
+	closers []func()
 }
 
 // startMirrors serves tree (a GOPROXY directory) once per spec over link.
@@ -117,6 +123,9 @@ func startMirrors(tree string, link Link, specs []mirrorSpec) (*mirrorSet, error
 
 // URLs returns the mirrors' base URLs in order.
 func (ms *mirrorSet) URLs() []string {
+	if ms.urls != nil {
+		return ms.urls
+	}
 	var urls []string
 	for _, s := range ms.servers {
 		urls = append(urls, s.URL)
@@ -153,6 +162,10 @@ func (ms *mirrorSet) Served() (bytes int64, requests int) {
 
 // Close stops every mirror, releasing stalled requests.
 func (ms *mirrorSet) Close() {
+	for i := len(ms.closers) - 1; i >= 0; i-- {
+		ms.closers[i]()
+	}
+	ms.closers = nil
 	for _, s := range ms.servers {
 		s.Close()
 	}

@@ -34,6 +34,9 @@ type toolEnv struct {
 	NoModMod bool
 	// MaxProcs, when above 0, is GOMAXPROCS: the GOMAXPROCS=64 go side.
 	MaxProcs int
+	// TmpDir, when set, is TMPDIR, so that a run's temporary files lie on
+	// its own file system; "" leaves TMPDIR unset.
+	TmpDir string
 }
 
 // droppedEnv lists variables removed from the harness's environment before
@@ -43,7 +46,7 @@ var droppedEnv = map[string]bool{
 	"GOPROXY": true, "GOSUMDB": true, "GONOSUMDB": true, "GOPRIVATE": true, "GONOPROXY": true,
 	"GOINSECURE": true, "GOAUTH": true, "GOMODCACHE": true, "GOCACHE": true, "GOCACHEPROG": true,
 	"GOENV": true, "GOFLAGS": true, "GOTOOLCHAIN": true, "GOWORK": true, "GO111MODULE": true,
-	"GOPATH": true, "GOROOT": true, "GOVCS": true, "GOMAXPROCS": true,
+	"GOPATH": true, "GOROOT": true, "GOVCS": true, "GOMAXPROCS": true, "GOTMPDIR": true, "TMPDIR": true,
 	"HOME": true, "XDG_CACHE_HOME": true, "XDG_CONFIG_HOME": true, "PATH": true,
 	"HTTP_PROXY": true, "HTTPS_PROXY": true, "ALL_PROXY": true, "NO_PROXY": true,
 }
@@ -93,6 +96,9 @@ func (e toolEnv) environ(base []string) []string {
 	}
 	if e.Mirrors != "" {
 		env = append(env, "GOFAST_MIRRORS="+e.Mirrors)
+	}
+	if e.TmpDir != "" {
+		env = append(env, "TMPDIR="+e.TmpDir)
 	}
 	return env
 }

@@ -29,7 +29,10 @@ type harness struct {
 	ownWork        bool   // work was created here and is removed at the end
 	goCache        string // GOCACHE shared by every run
 	isolation      string // how the runs were kept off the network
-	goVer          string // the real go's version, for go.mod go lines
+	netns          bool   // the runs are inside the private network namespace
+	fresh          freshFS
+	toxi           *toxiLink // the toxiproxy server while the emulators scenario runs
+	goVer          string    // the real go's version, for go.mod go lines
 
 	corpora    map[string]*Corpus
 	extract    map[string]time.Duration // go's extraction time per corpus
@@ -126,6 +129,9 @@ func (h *harness) corpusNames() []string {
 	if h.cfg.Scenarios["proxy"] {
 		add(h.cfg.ProxyCorpus)
 	}
+	if h.cfg.Scenarios["emulators"] {
+		add(h.cfg.EmulatorCorpus)
+	}
 	return names
 }
 
@@ -198,11 +204,26 @@ func (h *harness) tool(s side, args ...string) (string, []string) {
 	return h.goTool, args
 }
 
-// scratch makes a fresh directory for one run; done removes it unless
-// -keep was given.
+// scratch makes a fresh directory for one run, on a file system of its
+// own when loop mounts work (see freshFS); done unmounts and deletes that,
+// or removes the directory, unless -keep was given (which keeps the
+// image file or the directory).
 func (h *harness) scratch(name string) (string, func(), error) {
 	h.seq++
-	dir := filepath.Join(h.work, fmt.Sprintf("%03d-%s", h.seq, name))
+	base := fmt.Sprintf("%03d-%s", h.seq, name)
+	dir := filepath.Join(h.work, base)
+	if h.fresh.Loop {
+		img := filepath.Join(h.fresh.images, base+".img")
+		if err := mountImage(img, dir, freshImageSize); err != nil {
+			return "", nil, fmt.Errorf("making the run's file system: %w", err)
+		}
+		return dir, func() {
+			if err := unmountImage(img, dir, h.cfg.Keep); err != nil {
+				h.logf("%v", err)
+			}
+			settleDisk()
+		}, nil
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("making a scratch directory: %w", err)
 	}

@@ -22,15 +22,19 @@ func headline(r *Report) []string {
 	for _, row := range r.Rows {
 		switch {
 		case row.Scenario == "stalled first mirror":
-			lines = append(lines, fmt.Sprintf("**First mirror stalled** (%s, GOPROXY=\"stalled|good\"): %s", row.Corpus, versus(row)))
+			lines = append(lines, fmt.Sprintf("**First mirror stalled** (%s, GOPROXY=\"stalled|good\"): %s", row.Corpus, versus(row)+retryVersus(row)))
 		case strings.HasSuffix(row.Scenario, "errors"):
-			lines = append(lines, fmt.Sprintf("**Mirror answering %s with 500** (%s): %s", strings.TrimSuffix(row.Scenario, " errors")+" of requests", row.Corpus, versus(row)))
+			lines = append(lines, fmt.Sprintf("**Mirror answering %s with 500** (%s): %s", strings.TrimSuffix(row.Scenario, " errors")+" of requests", row.Corpus, versus(row)+retryVersus(row)))
 		case row.Scenario == "warm: version" || row.Scenario == "warm: build":
 			cmd := strings.TrimPrefix(row.Scenario, "warm: ")
 			g, f := summarize(row.Go), summarize(row.Gofast)
 			lines = append(lines, fmt.Sprintf("**Warm `gofast %s`**: %s against `go %s` %s — %s",
 				cmd, sideCell(f, row.BoundLabel, row.Bound), cmd, sideCell(g, row.BoundLabel, row.Bound), strings.Join(row.Notes, "; ")))
 		}
+	}
+	if e := r.Emulators; e != nil {
+		lines = append(lines, fmt.Sprintf("**Emulator cross-check** (%s, cold `go mod download` at %s): %s",
+			e.Corpus, formatRTT(e.RTT), ratioLine("go", e.InProcess, e.Toxiproxy, func(r Row) []Run { return r.Go })))
 	}
 	for _, m := range r.Memory {
 		if m.What != "gofast prefetch" {
@@ -56,6 +60,19 @@ func versus(row Row) string {
 		if l := row.Floor.Limit(); l > 0 {
 			s += fmt.Sprintf("; physical floor %s, gofast/floor %s", formatDuration(l), formatRatio(float64(f.Median)/float64(l)))
 		}
+	}
+	return s
+}
+
+// retryVersus is "; the go retry loop: X (gofast N× faster)" for a fault
+// row that ran the retry-loop side, "" otherwise.
+func retryVersus(row Row) string {
+	if len(row.Retry) == 0 {
+		return ""
+	}
+	s := "; the go retry loop: " + retryCell(row.Retry, row.RetryTotal)
+	if ratio := speedup(summarize(row.Retry), summarize(row.Gofast), row.RetryTotal); ratio != "—" {
+		s += " (gofast " + ratio + " faster)"
 	}
 	return s
 }

@@ -43,6 +43,12 @@ func startIsolated(ctx context.Context, self string, args []string, stdout, stde
 	return cmd, nil
 }
 
+// dieWithParent has the kernel send cmd SIGTERM when the harness dies,
+// so that a helper process (the toxiproxy server) never outlives it.
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+}
+
 // enterIsolation runs first in the child: it brings loopback up and proves
 // the namespace is closed by dialing a documentation address (192.0.2.1,
 // which no network routes) and getting "network is unreachable" at once.

@@ -1,15 +1,18 @@
 // Command bench compares gofast with the plain go command on emulated
 // networks, reproducibly: cold module downloads of real projects at several
-// round-trip times, a stalled first mirror, a mirror that fails a share of
-// requests, the wrapper's warm overhead, and gofast's peak memory. Mirrors
+// round-trip times, a stalled first mirror and a mirror that fails a share
+// of requests (where go in a CI-style retry loop runs too), the same cold
+// download under a second, independent link emulator (toxiproxy), the
+// wrapper's warm overhead, and gofast's peak memory. Every cold run starts
+// on a file system of its own (a fresh loop-mounted ext4 image). Mirrors
 // are real module graphs (the corpus) served by gofast's in-process test
 // proxy on 127.0.0.1; on Linux every run happens inside a private network
 // namespace where only loopback exists.
 //
 // From the repository root:
 //
-//	go run ./bench -quick -out BENCHMARKS.md   # smoke test, about 2½ minutes
-//	go run ./bench -out BENCHMARKS.md          # full run, about 40 minutes on 2 cores
+//	go run ./bench -quick -out BENCHMARKS.md   # smoke test, about 25 minutes
+//	go run ./bench -out BENCHMARKS.md          # full run, about 1¾ hours on 2 cores
 //
 // The first run fills each corpus's GOPROXY tree once from the real proxy
 // (the only network use) into $HOME/.cache/gofast-corpus/<name>; see
@@ -60,6 +63,9 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if cfg.ToxiproxyServer != "" {
+		return serveToxiproxy(ctx, cfg.ToxiproxyServer, stderr)
+	}
 	h, err := newHarness(ctx, cfg, environ, stderr)
 	if err != nil {
 		return err
@@ -70,6 +76,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		if h.isolation, err = enterIsolation(); err != nil {
 			return err
 		}
+		h.netns = true
 		h.gofast = cfg.Gofast
 		if err := h.openCorpora(ctx, false); err != nil {
 			return err
@@ -120,6 +127,9 @@ func (h *harness) runIsolated(ctx context.Context, stdout io.Writer) error {
 // runAndReport runs the selected scenarios and writes the report to -out,
 // or to stdout.
 func (h *harness) runAndReport(ctx context.Context, stdout io.Writer) error {
+	if err := h.setupFreshFS(); err != nil {
+		return err
+	}
 	if err := h.warmPageCache(); err != nil {
 		return err
 	}
@@ -149,7 +159,9 @@ func (h *harness) runAndReport(ctx context.Context, stdout io.Writer) error {
 func (h *harness) benchmark(ctx context.Context) (*Report, error) {
 	start := time.Now()
 	rep := &Report{Date: start, Quick: h.cfg.Quick, Bandwidth: h.cfg.Bandwidth, HandshakeRTTs: h.cfg.HandshakeRTTs,
-		Isolation: h.isolation, Command: h.command(), Machine: describeMachine(ctx, h.goTool, h.repo)}
+		Isolation: h.isolation, Command: h.command(), Machine: describeMachine(ctx, h.goTool, h.repo),
+		FreshFS: h.fresh.method(), Retry: retryPolicy{Attempts: h.cfg.RetryAttempts, Pause: h.cfg.RetryPause, Total: h.cfg.retryTotal()},
+		NoRetry: h.cfg.NoRetry}
 	var comparisons []comparison
 	if h.cfg.Scenarios["cold"] {
 		comparisons = append(comparisons, h.coldComparisons()...)
@@ -178,6 +190,15 @@ func (h *harness) benchmark(ctx context.Context) (*Report, error) {
 		if cmp.Scenario == "cold download" {
 			cold = append(cold, row)
 		}
+	}
+	if h.cfg.Scenarios["emulators"] {
+		h.logf("emulators: %s at %s, in-process and toxiproxy, %d rounds", h.cfg.EmulatorCorpus, formatRTT(h.cfg.EmulatorRTT), h.cfg.EmulatorRounds)
+		e, err := h.emulatorCheck(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("emulators: %w", err)
+		}
+		rep.Emulators = e
+		rep.Rows = append(rep.Rows, e.InProcess, e.Toxiproxy)
 	}
 	if h.cfg.Scenarios["overhead"] {
 		for _, measure := range []func(context.Context) (Row, error){h.versionOverhead, h.buildOverhead} {

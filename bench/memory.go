@@ -76,8 +76,8 @@ func (h *harness) prefetch(ctx context.Context, c *Corpus, link Link, i int) (Ru
 	if err != nil {
 		return Run{}, err
 	}
-	run := Run{Wall: res.Wall, Exit: res.Exit, TimedOut: res.TimedOut, MaxRSS: res.MaxRSS,
-		Bytes: bytes, Requests: reqs, Fail: failReason(res, "timeout")}
+	run := runOf(res, "timeout")
+	run.Bytes, run.Requests = bytes, reqs
 	h.logf("memory %s %s run %d: %s", c.Name, link, i, describeRun(run))
 	return run, nil
 }

@@ -103,7 +103,7 @@ func (h *harness) alternate(ctx context.Context, row *Row, n int, dir string, en
 			if err != nil {
 				return err
 			}
-			run := Run{Wall: res.Wall, Exit: res.Exit, TimedOut: res.TimedOut, MaxRSS: res.MaxRSS, Fail: failReason(res, "timeout")}
+			run := runOf(res, "timeout")
 			if s == sideGo {
 				row.Go = append(row.Go, run)
 			} else {

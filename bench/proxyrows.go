@@ -168,7 +168,7 @@ func (h *harness) proxyComparisons() ([]comparison, error) {
 func (h *harness) compareProxy(ctx context.Context, cmp comparison, row Row) (Row, error) {
 	var ref fileSet
 	for round := 1; round <= cmp.Rounds; round++ {
-		for _, s := range h.sides() {
+		for _, s := range h.sidesFor(cmp) {
 			run, set, err := h.proxyRun(ctx, cmp, s, round, ref)
 			if err != nil {
 				return row, err

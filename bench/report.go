@@ -20,8 +20,15 @@ type Report struct {
 	Bandwidth int64
 	// HandshakeRTTs are the extra round trips of each new connection.
 	HandshakeRTTs int
-	Rows          []Row
-	Memory        []MemRow
+	// FreshFS is the sentence about the runs' file systems.
+	FreshFS string
+	// Retry is the retry-loop side's policy; NoRetry means it was left out.
+	Retry   retryPolicy
+	NoRetry bool
+	Rows    []Row
+	Memory  []MemRow
+	// Emulators is the emulator cross-check, nil when it did not run.
+	Emulators *EmulatorCheck
 }
 
 // headlineStart and headlineEnd delimit the block a README can copy.
@@ -47,10 +54,13 @@ func (r *Report) render(w io.Writer) error {
 	fmt.Fprintf(&b, "```sh\n%s\n```\n\n", r.Command)
 
 	b.WriteString("## Results\n\n")
-	b.WriteString("| scenario | corpus | RTT | go median [min–max] | GOMAXPROCS=64 go median [min–max] | gofast median [min–max] | go/gofast | GOMAXPROCS=64 go/gofast | floor | gofast/floor | notes |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | corpus | RTT | go median [min–max] | GOMAXPROCS=64 go median [min–max] | go retry loop median [min–max] · attempts | gofast median [min–max] | go/gofast | GOMAXPROCS=64 go/gofast | retry loop/gofast | floor | gofast/floor | notes |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, row := range r.Rows {
 		b.WriteString(tableRow(row) + "\n")
+	}
+	if r.Emulators != nil {
+		r.Emulators.render(&b)
 	}
 	if len(r.Memory) > 0 {
 		b.WriteString("\n## Peak memory\n\n")
@@ -58,6 +68,17 @@ func (r *Report) render(w io.Writer) error {
 		b.WriteString("|---|---|---|---|---|---|---|\n")
 		for _, m := range r.Memory {
 			b.WriteString(memoryRow(m) + "\n")
+		}
+	}
+	if len(r.Rows) > 0 {
+		b.WriteString("\n## Per-run detail\n\n")
+		b.WriteString("Wall time with the CPU time the process and the children it waited for spent in user and kernel mode (wait4's rusage; a retry loop's is the sum over its attempts). Medians are over all runs, failed ones included.\n\n")
+		b.WriteString("| scenario | corpus | RTT | side | runs ok | wall median | user median | sys median | runs: wall (user + sys) |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+		for _, row := range r.Rows {
+			for _, l := range detailLines(row) {
+				b.WriteString(l + "\n")
+			}
 		}
 	}
 	b.WriteString("\n## Method\n\n")
@@ -75,7 +96,7 @@ func (r *Report) render(w io.Writer) error {
 
 // tableRow renders one comparison as a markdown table line.
 func tableRow(row Row) string {
-	g, g64, f := summarize(row.Go), summarize(row.Go64), summarize(row.Gofast)
+	g, g64, rl, f := summarize(row.Go), summarize(row.Go64), summarize(row.Retry), summarize(row.Gofast)
 	floor, perFloor := "—", "—"
 	if l := row.Floor.Limit(); l > 0 {
 		floor = formatDuration(l)
@@ -89,10 +110,87 @@ func tableRow(row Row) string {
 	}
 	cells := []string{
 		row.Scenario, row.Corpus, rtt,
-		sideCell(g, row.BoundLabel, row.Bound), sideCell(g64, row.BoundLabel, row.Bound), sideCell(f, row.BoundLabel, row.Bound),
-		speedup(g, f, row.Bound), speedup(g64, f, row.Bound), floor, perFloor, strings.Join(row.Notes, "; "),
+		sideCell(g, row.BoundLabel, row.Bound), sideCell(g64, row.BoundLabel, row.Bound), retryCell(row.Retry, row.RetryTotal),
+		sideCell(f, row.BoundLabel, row.Bound),
+		speedup(g, f, row.Bound), speedup(g64, f, row.Bound), speedup(rl, f, row.RetryTotal),
+		floor, perFloor, strings.Join(row.Notes, "; "),
 	}
 	return markdownLine(cells)
+}
+
+// retryCell is the retry-loop side's result: as sideCell (a loop cut at
+// its total bound counts as killed there), then the attempts each run
+// took and how it ended.
+func retryCell(runs []Run, total time.Duration) string {
+	s := summarize(runs)
+	if s.N == 0 {
+		return "—"
+	}
+	return sideCell(s, "loop cut", total) + " · attempts: " + attemptList(runs)
+}
+
+// attemptList is "1 ok, 5 failed, 3 cut": per run, its attempts and end.
+func attemptList(runs []Run) string {
+	var parts []string
+	for _, r := range runs {
+		end := "ok"
+		switch {
+		case r.TimedOut:
+			end = "cut"
+		case !r.OK():
+			end = "failed"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", r.Attempts, end))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// detailRuns is how many runs a detail line lists one by one; beyond it
+// (the warm overhead's hundreds) only the medians are shown.
+const detailRuns = 12
+
+// detailLines are the per-run detail table's lines of one row, a line per
+// side that ran.
+func detailLines(row Row) []string {
+	rtt := formatRTT(row.RTT)
+	if row.Offline {
+		rtt = "—"
+	}
+	var out []string
+	for _, sd := range []struct {
+		s    side
+		runs []Run
+	}{{sideGo, row.Go}, {sideGo64, row.Go64}, {sideRetry, row.Retry}, {sideGofast, row.Gofast}} {
+		if len(sd.runs) == 0 {
+			continue
+		}
+		var walls, users, syss []time.Duration
+		var each []string
+		ok := 0
+		for _, r := range sd.runs {
+			walls, users, syss = append(walls, r.Wall), append(users, r.User), append(syss, r.Sys)
+			e := fmt.Sprintf("%s (%s + %s)", formatDuration(r.Wall), formatDuration(r.User), formatDuration(r.Sys))
+			if r.Attempts > 0 {
+				e += ", " + plural(r.Attempts, "attempt")
+			}
+			if r.OK() {
+				ok++
+			} else {
+				e += ", failed"
+			}
+			each = append(each, e)
+		}
+		list := strings.Join(each, "; ")
+		if len(sd.runs) > detailRuns {
+			list = fmt.Sprintf("%d runs", len(sd.runs))
+		}
+		wm, _, _ := medianMinMax(walls)
+		um, _, _ := medianMinMax(users)
+		sm, _, _ := medianMinMax(syss)
+		out = append(out, markdownLine([]string{row.Scenario, row.Corpus, rtt, sd.s.String(),
+			fmt.Sprintf("%d/%d", ok, len(sd.runs)), formatDuration(wm), formatDuration(um), formatDuration(sm), list}))
+	}
+	return out
 }
 
 // memoryRow renders one peak-memory line.
@@ -173,23 +271,35 @@ func markdownLine(cells []string) string {
 
 // method explains how the figures were obtained.
 func method(r *Report) string {
-	return fmt.Sprintf(`- Mirrors are real projects' module graphs (the corpus: go.mod and go.sum of prometheus, cli, etcd, gin), fetched once from the real proxy with the real go tool into a module cache whose cache/download tree is then served by gofast's in-process test proxy (internal/proxytest) on 127.0.0.1.
-- The link is emulated by that proxy: every response waits one round trip before its headers, every new connection one more for TCP and %d more for TLS (as a real https mirror costs), and all connections share %s of bandwidth. Per-connection TCP windows and slow start are not emulated.
-- go and gofast run as separate processes with the same environment: GOPROXY set to the emulated mirror(s) (gofast also gets GOFAST_MIRRORS with the same URLs), a fresh empty GOMODCACHE and HOME per run (cold caches; gofast's mirror ranking cannot carry over), GOFLAGS=-mod=mod, GOTOOLCHAIN=local, GOENV=off, GOSUMDB at go's default (every hash is in the corpus go.sum, so it is never consulted).
+	var b strings.Builder
+	fmt.Fprintf(&b, `- Mirrors are real projects' module graphs (the corpus: go.mod and go.sum of prometheus, cli, etcd, gin), fetched once from the real proxy with the real go tool into a module cache whose cache/download tree is then served by gofast's in-process test proxy (internal/proxytest) on 127.0.0.1.
+- The link is emulated by that proxy: every response waits one round trip before its headers, every new connection one more for TCP and %d more for TLS (as a real https mirror costs), and all connections share %s of bandwidth. Per-connection TCP windows and slow start are not emulated. The emulators scenario checks the figures against a second, independent emulator (toxiproxy, below).
+- go and gofast run as separate processes with the same environment: GOPROXY set to the emulated mirror(s) (gofast also gets GOFAST_MIRRORS with the same URLs), a fresh empty GOMODCACHE, HOME (and GOPATH under it) and TMPDIR per run (cold caches; gofast's mirror ranking cannot carry over), GOFLAGS=-mod=mod, GOTOOLCHAIN=local, GOENV=off, GOSUMDB at go's default (every hash is in the corpus go.sum, so it is never consulted).
+- File systems: %s.
 - Every comparison also runs GOMAXPROCS=64 go (the same environment otherwise; -no-go64 leaves it out), in the same rounds; its ratio column is its median over gofast's.
-- Proxy-path rows (cold get, cold install -n and their stalled and 5%% error variants) run commands that have no go.sum to lean on, each on a fresh module cache and GOPATH (go keeps the checksum database's tree state in $GOPATH/pkg/sumdb): the mirrors also serve a checksum database (/sumdb/%s/…) signing the corpus go.sum hashes (the corpus trees are real module caches, so the hashes are real), go gets GOSUMDB=<that database's key> with no URL, so it asks each GOPROXY entry for /sumdb/…/supported first as with the default database, and GOFLAGS is empty. A run counts only if it exits 0 and leaves the expected result (every requested module required in go.mod at its version and a go.sum; go install -n moving the binary into GOPATH/bin) and the same module-cache downloads as the row's first successful run.
-- In each comparison the tools alternate — go, GOMAXPROCS=64 go, gofast — for the stated rounds; times are wall clock around the process, exec to exit; the table shows the median and the min–max range. go/gofast above 1 means gofast is faster; "> N×" means go was killed at the bound, so the true ratio is larger.
+`, r.HandshakeRTTs, formatBandwidth(r.Bandwidth), r.FreshFS)
+	if r.NoRetry {
+		b.WriteString("- The retry-loop side was left out (-no-retry).\n")
+	} else {
+		fmt.Fprintf(&b, "- Every fault row (stalled first mirror, error rate, and the proxy-path rows behind those mirror sets) also runs the go retry loop, in the same rounds: what CI scripts do instead of a faster tool, `for i in $(seq %d); do go mod download && break; sleep %s; done` (the proxy rows retry their own command). The harness runs the loop itself: up to %d attempts on the same module cache (a later attempt fetches only what an earlier one missed) and against the same running mirrors (the stalled one stays stalled, the flaky one's error sequence goes on), %s apart (no wait after the last), each attempt killed at the bound a plain go run of the row gets, the whole loop bounded by %s; its time is the whole loop's, pauses included. A loop whose last attempt succeeds and passes the same correctness guard as go counts; the cell lists each run's attempts and how it ended (ok, failed: every attempt failed, cut: the total bound ran out). Cold rows on a healthy mirror do not run it: there its first attempt is a plain go run.\n",
+			r.Retry.Attempts, strings.TrimSuffix(formatBound(r.Retry.Pause), " s"), r.Retry.Attempts, formatBound(r.Retry.Pause), formatBound(r.Retry.Total))
+	}
+	fmt.Fprintf(&b, `- Proxy-path rows (cold get, cold install -n and their stalled and 5%% error variants) run commands that have no go.sum to lean on, each on a fresh module cache and GOPATH (go keeps the checksum database's tree state in $GOPATH/pkg/sumdb): the mirrors also serve a checksum database (/sumdb/%s/…) signing the corpus go.sum hashes (the corpus trees are real module caches, so the hashes are real), go gets GOSUMDB=<that database's key> with no URL, so it asks each GOPROXY entry for /sumdb/…/supported first as with the default database, and GOFLAGS is empty. A run counts only if it exits 0 and leaves the expected result (every requested module required in go.mod at its version and a go.sum; go install -n moving the binary into GOPATH/bin) and the same module-cache downloads as the row's first successful run.
+- In each comparison the tools alternate — go, GOMAXPROCS=64 go, the retry loop where it runs, gofast — for the stated rounds; times are wall clock around the process, exec to exit; the table shows the median and the min–max range. go/gofast above 1 means gofast is faster; "> N×" means go was killed at the bound, so the true ratio is larger. The per-run detail table gives every run's user and system CPU time next to its wall time (wait4's rusage of the process and the children it waited for) and their medians per side.
 - Correctness guard: after every run the module cache must hold exactly the .zip/.mod/.info files go fetched (gofast is compared with the go run of the same round, or with the corpus when that go run failed), and after every gofast run go mod verify must pass with GOPROXY=off. A run that fails either check, exits non-zero or times out shows as FAIL or timeout, never as a time.
 - Floor: the least time any downloader could take, max(bytes / bandwidth + %d round trips for connection set-up and the first request, go's own extraction time), where extraction is go mod download with every zip already in the cache and GOPROXY=off. gofast/floor near 1 means nothing is left to gain.
 - Stalled mirror: the first mirror accepts connections and never answers; go, given GOPROXY="stalled|good", hangs until the harness kills it. Error rate: the mirror answers that fraction of requests with 500, drawn from a fixed seed.
+- Emulators scenario: the same cold download under proxytest's emulator and under toxiproxy v2 (github.com/Shopify/toxiproxy/v2), run as a separate process (the harness binary again, in its -toxiproxy-server mode) in front of a proxytest mirror that adds no delay or bandwidth limit. A latency toxic of half the round trip on each direction (upstream and downstream; toxiproxy holds every chunk that long after reading it, without holding up the chunks behind it, so it acts as a one-way propagation delay) makes each request–response cost one round trip; the bandwidth cap is tc's (an htb class on the namespace's loopback for the packets leaving toxiproxy's ports, shared by all connections; not a root tbf, which on loopback would also shape the toxiproxy–mirror leg and count every byte twice; netem is not in this kernel) where the runs are inside the private network namespace, else toxiproxy's bandwidth toxic per connection. toxiproxy emulates no connection set-up, so its rows' floor counts no handshake round trips. Both emulators' gofast/go ratios are reported with whether they agree within 15%%; the section says where the emulators differ.
 - Warm overhead: version runs go version and gofast version alternately; build builds a small main module importing one corpus module with module and build caches warm. Peak memory is the maximum RSS reported by wait4 for the process.
-`, r.HandshakeRTTs, formatBandwidth(r.Bandwidth), sumDBName, floorRTTs(r.HandshakeRTTs))
+`, sumDBName, floorRTTs(r.HandshakeRTTs))
+	return b.String()
 }
 
 // runningIt is the how-to section: commands, durations and knobs.
-const runningIt = `- ` + "`go run ./bench -quick -out BENCHMARKS.md`" + ` — the smoke test: gin at 100 ms, 2 rounds, one round of the stalled and flaky mirrors, 200 version pairs, 5 warm builds, one prefetch: about 2½ minutes on 2 cores (a minute of it is go stuck on the stalled mirror).
-- ` + "`go run ./bench -out BENCHMARKS.md`" + ` — the published figures: prometheus and cli at 1, 50, 100 ms (3 rounds) and 300 ms (2 rounds), stalled and flaky mirrors on cli at 50 ms (2 rounds), 200 version pairs, 20 warm builds, two prefetches of prometheus: about 40 minutes on 2 cores, most of it plain go at high round trips (cli at 300 ms alone takes go about 2 minutes, prometheus about 3½); a run still going after -timeout (10 min) is killed and reported as a timeout. Run it on a quiet machine: the comparisons alternate go and gofast so drift hits both, but a busy CPU slows extraction.
+const runningIt = `- ` + "`go run ./bench -quick -out BENCHMARKS.md`" + ` — the smoke test: gin at 100 ms, 2 rounds, one round of the stalled and flaky mirrors (with the retry loop), the proxy-path rows, the emulator cross-check, 200 version pairs, 5 warm builds, one prefetch: about 25 minutes on 2 cores, most of it go stuck on the stalled mirrors (the retry loop alone spends its 3-minute total bound behind each of the three).
+- ` + "`go run ./bench -out BENCHMARKS.md`" + ` — the published figures: prometheus and cli at 1, 50, 100 ms (3 rounds) and 300 ms (2 rounds), stalled and flaky mirrors on cli at 50 ms (2 rounds), 200 version pairs, 20 warm builds, the emulator cross-check on cli at 100 ms (3 rounds), two prefetches of prometheus: about 45 minutes on 2 cores without the retry loop, most of it plain go at high round trips (cli at 300 ms alone takes go about 2 minutes, prometheus about 3½); a run still going after -timeout (10 min) is killed and reported as a timeout. The retry loop adds most of an hour to that (about 1¾ hours in all): behind a stalled first mirror every attempt runs to its bound (5 × 60 s plus the pauses for the stall row, the 10-minute total for each stalled proxy row); ` + "`-no-retry`" + ` leaves it out, ` + "`-retry-total`" + ` shortens it. Run it on a quiet machine: the comparisons alternate go and gofast so drift hits both, but a busy CPU slows extraction.
 - The first run fills each corpus tree once from the real module proxy with the real go tool (the only network use; 2.5 GB for all four) into ` + "`$HOME/.cache/gofast-corpus/<name>`" + `; ` + "`-corpus-proxy DIR`" + ` or ` + "`GOFAST_CORPUS_PROXY`" + ` moves it. The corpus go.mod and go.sum files are in bench/testdata/corpus.
 - On Linux the runs happen in a new network namespace (as root, or through an unprivileged user namespace); ` + "`-isolate none`" + ` runs without it, elsewhere it is skipped.
-- ` + "`go run ./bench -h`" + ` lists every knob: -scenarios (cold, stall, errors, proxy, overhead, memory), -proxy-cmds, -proxy-mirrors, -proxy-corpus, -proxy-install, -no-go64, -corpora, -rtt, -rounds, -bandwidth, -handshake-rtts, -timeout, -stall-bound, -error-rate, -keep and more. The pure parts (statistics, floor, file-set diff, rendering) are tested by ` + "`go test ./bench`" + `.
+- ` + "`go run ./bench -quick -scenarios emulators`" + ` — the emulator cross-check alone: gin at 100 ms under both emulators, 2 rounds (a few minutes). It starts toxiproxy as a second process; the bandwidth cap uses tc inside the network namespace (run as root).
+- ` + "`go run ./bench -h`" + ` lists every knob: -scenarios (cold, stall, errors, proxy, emulators, overhead, memory), -retry-attempts, -retry-pause, -retry-total, -no-retry, -fresh-fs, -emulator-corpus, -emulator-rtt, -emulator-rounds, -proxy-cmds, -proxy-mirrors, -proxy-corpus, -proxy-install, -no-go64, -corpora, -rtt, -rounds, -bandwidth, -handshake-rtts, -timeout, -stall-bound, -error-rate, -keep and more. The pure parts (statistics, floor, file-set diff, retry-loop accounting, emulator agreement, rendering) are tested by ` + "`go test ./bench`" + `.
 `

@@ -36,6 +36,9 @@ type Result struct {
 	// MaxRSS is the peak resident set size in bytes of the process and the
 	// children it waited for (0 where the system does not say).
 	MaxRSS int64
+	// User and Sys are the CPU time in user and kernel mode of the process
+	// and the children it waited for.
+	User, Sys time.Duration
 	// Output is the end of the combined output, for failure reasons.
 	Output string
 }
@@ -82,6 +85,7 @@ func runProc(ctx context.Context, p Proc) (Result, error) {
 	if cmd.ProcessState != nil {
 		res.Exit = cmd.ProcessState.ExitCode()
 		res.MaxRSS = maxRSS(cmd.ProcessState)
+		res.User, res.Sys = cmd.ProcessState.UserTime(), cmd.ProcessState.SystemTime()
 	}
 	if werr != nil {
 		var ee *exec.ExitError
@@ -118,6 +122,14 @@ func readTail(path string, n int64) string {
 		return ""
 	}
 	return string(buf)
+}
+
+// runOf is the Run of a single finished process; label names its time
+// bound, as for failReason. The mirror counters and the correctness verdict
+// are the caller's to add.
+func runOf(res Result, label string) Run {
+	return Run{Wall: res.Wall, Exit: res.Exit, TimedOut: res.TimedOut, MaxRSS: res.MaxRSS,
+		User: res.User, Sys: res.Sys, Fail: failReason(res, label)}
 }
 
 // failReason turns a finished run into the reason it does not count, or ""

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 )
@@ -16,6 +17,10 @@ const (
 	// sideGo64 is GOMAXPROCS=64 go, in an environment otherwise the same:
 	// the first thing users try to speed go up.
 	sideGo64
+	// sideRetry is plain go in the retry loop CI scripts use when a mirror
+	// misbehaves (retryPolicy); it runs only in the fault rows, since on a
+	// healthy mirror its first attempt is a plain go run.
+	sideRetry
 )
 
 // maxProcs64 is the GOMAXPROCS of the sideGo64 runs.
@@ -27,6 +32,8 @@ func (s side) String() string {
 		return "go"
 	case sideGo64:
 		return "GOMAXPROCS=64 go"
+	case sideRetry:
+		return "go retry loop"
 	}
 	return "gofast"
 }
@@ -37,6 +44,26 @@ func (h *harness) sides() []side {
 		return []side{sideGo, sideGofast}
 	}
 	return []side{sideGo, sideGo64, sideGofast}
+}
+
+// sidesFor are the tools of one round of cmp: sides, with the retry loop
+// before gofast in the rows whose mirrors misbehave (-no-retry drops it).
+func (h *harness) sidesFor(cmp comparison) []side {
+	out := h.sides()
+	if !cmp.faulty() || h.cfg.NoRetry {
+		return out
+	}
+	return append(out[:len(out)-1:len(out)-1], sideRetry, sideGofast)
+}
+
+// faulty reports whether a mirror of cmp stalls or fails requests.
+func (cmp comparison) faulty() bool {
+	for _, m := range cmp.Mirrors {
+		if m.Kind != goodMirror {
+			return true
+		}
+	}
+	return false
 }
 
 // comparison is one row of the main table: go and gofast doing the same
@@ -60,6 +87,9 @@ type comparison struct {
 	Notes []string
 	// Cmd, when set, is a proxy-path command run instead of go mod download.
 	Cmd *proxyCommand
+	// Emulator is the link emulator between the tools and the mirrors: the
+	// in-process one (the zero value) or toxiproxy.
+	Emulator emulatorKind
 }
 
 // Row is one line of the main table.
@@ -69,9 +99,13 @@ type Row struct {
 	// RTT is the emulated round trip; Offline rows involve no network.
 	RTT     time.Duration
 	Offline bool
-	// Go, Go64 and Gofast are the runs of each tool; Go64 (GOMAXPROCS=64
-	// go) is empty where that side was not run.
-	Go, Go64, Gofast []Run
+	// Go, Go64, Retry and Gofast are the runs of each tool; Go64
+	// (GOMAXPROCS=64 go) and Retry (go in a retry loop) are empty where
+	// that side was not run.
+	Go, Go64, Retry, Gofast []Run
+	// RetryTotal is the retry loop's total bound, for its lower-bound
+	// ratio.
+	RetryTotal time.Duration
 	// Bound is the runs' time limit, for lower-bound ratios, and
 	// BoundLabel what reaching it is called ("timeout", "stalled").
 	Bound      time.Duration
@@ -123,37 +157,61 @@ func (h *harness) errorComparison() comparison {
 
 // compare runs cmp and returns its row.
 func (h *harness) compare(ctx context.Context, cmp comparison) (Row, error) {
-	row := Row{Scenario: cmp.Scenario, Corpus: cmp.Corpus.Name, RTT: cmp.Link.RTT,
-		Bound: cmp.Bound, BoundLabel: cmp.BoundLabel, Notes: cmp.Notes}
+	row := h.newRow(cmp)
 	if cmp.Cmd != nil {
 		return h.compareProxy(ctx, cmp, row)
 	}
 	for round := 1; round <= cmp.Rounds; round++ {
-		// gofast must fetch what go fetched in the same round; when go did
-		// not finish, what go fetched when the tree was filled.
-		want := cmp.Corpus.Want
-		for _, s := range h.sides() {
-			var ref fileSet
-			if s == sideGofast {
-				ref = want
-			}
-			run, set, err := h.download(ctx, cmp, s, round, ref)
-			if err != nil {
-				return row, err
-			}
-			if s == sideGo && run.OK() {
-				want = set
-			}
-			row.add(s, run)
+		if err := h.downloadRound(ctx, cmp, round, &row); err != nil {
+			return row, err
 		}
 	}
+	return row, h.finishRow(ctx, cmp, &row)
+}
+
+// newRow is cmp's row before any run.
+func (h *harness) newRow(cmp comparison) Row {
+	row := Row{Scenario: cmp.Scenario, Corpus: cmp.Corpus.Name, RTT: cmp.Link.RTT,
+		Bound: cmp.Bound, BoundLabel: cmp.BoundLabel, Notes: cmp.Notes}
+	if cmp.faulty() {
+		row.RetryTotal = h.cfg.retryTotal()
+	}
+	return row
+}
+
+// downloadRound runs one round of a mod download comparison: every side
+// once, in order, adding the runs to row.
+func (h *harness) downloadRound(ctx context.Context, cmp comparison, round int, row *Row) error {
+	// gofast must fetch what go fetched in the same round; when go did
+	// not finish, what go fetched when the tree was filled.
+	want := cmp.Corpus.Want
+	for _, s := range h.sidesFor(cmp) {
+		var ref fileSet
+		if s == sideGofast {
+			ref = want
+		}
+		run, set, err := h.download(ctx, cmp, s, round, ref)
+		if err != nil {
+			return err
+		}
+		if s == sideGo && run.OK() {
+			want = set
+		}
+		row.add(s, run)
+	}
+	return nil
+}
+
+// finishRow adds the physical floor and the corpus size to a mod download
+// row.
+func (h *harness) finishRow(ctx context.Context, cmp comparison, row *Row) error {
 	floor, err := h.floor(ctx, cmp.Corpus, cmp.Link)
 	if err != nil {
-		return row, err
+		return err
 	}
 	row.Floor = floor
 	row.Notes = append(row.Notes, fmt.Sprintf("%s in %d zips", formatBytes(cmp.Corpus.Want.Size()), cmp.Corpus.Want.Count(".zip")), floor.String())
-	return row, nil
+	return nil
 }
 
 // add records run as one of side's.
@@ -163,29 +221,48 @@ func (r *Row) add(s side, run Run) {
 		r.Go = append(r.Go, run)
 	case sideGo64:
 		r.Go64 = append(r.Go64, run)
+	case sideRetry:
+		r.Retry = append(r.Retry, run)
 	default:
 		r.Gofast = append(r.Gofast, run)
 	}
 }
 
 // timeRun runs side s's go command args in src with env (GOMAXPROCS=64
-// for that side) against the mirrors ms, which it closes, logging to
-// logFile, and returns the timed run: failed when it timed out or exited
-// non-zero, with the bytes and requests the mirrors served.
+// for that side, the retry loop for sideRetry) against the mirrors ms,
+// which it closes, logging to logFile, and returns the timed run: failed
+// when it timed out or exited non-zero, with the bytes and requests the
+// mirrors served. The run's temporary directory is env.TmpDir, or tmp
+// under env.Home, so that it lies on the run's own file system.
 func (h *harness) timeRun(ctx context.Context, s side, cmp comparison, ms *mirrorSet, env toolEnv, src, logFile string, args ...string) (Run, error) {
+	defer ms.Close()
 	if s == sideGo64 {
 		env.MaxProcs = maxProcs64
 	}
-	path, argv := h.tool(s, args...)
-	res, err := runProc(ctx, Proc{Path: path, Args: argv, Dir: src, Env: env.environ(h.base),
-		Timeout: cmp.Bound, Log: logFile})
-	bytes, reqs := ms.Served()
-	ms.Close()
-	if err != nil {
-		return Run{}, err
+	if env.TmpDir == "" {
+		env.TmpDir = filepath.Join(env.Home, "tmp")
 	}
-	return Run{Wall: res.Wall, Exit: res.Exit, TimedOut: res.TimedOut, MaxRSS: res.MaxRSS,
-		Bytes: bytes, Requests: reqs, Fail: failReason(res, cmp.BoundLabel)}, nil
+	if err := os.MkdirAll(env.TmpDir, 0o755); err != nil {
+		return Run{}, fmt.Errorf("making the run's temp dir: %w", err)
+	}
+	path, argv := h.tool(s, args...)
+	p := Proc{Path: path, Args: argv, Dir: src, Env: env.environ(h.base), Timeout: cmp.Bound, Log: logFile}
+	var run Run
+	if s == sideRetry {
+		r, err := h.retryRun(ctx, p, cmp.BoundLabel)
+		if err != nil {
+			return Run{}, err
+		}
+		run = r
+	} else {
+		res, err := runProc(ctx, p)
+		if err != nil {
+			return Run{}, err
+		}
+		run = runOf(res, cmp.BoundLabel)
+	}
+	run.Bytes, run.Requests = ms.Served()
+	return run, nil
 }
 
 // download runs one tool's cold mod download for cmp and checks the result:
@@ -201,7 +278,7 @@ func (h *harness) download(ctx context.Context, cmp comparison, s side, round in
 	if err := cmp.Corpus.CopySrc(src); err != nil {
 		return Run{}, nil, err
 	}
-	ms, err := startMirrors(cmp.Corpus.Tree(), cmp.Link, cmp.Mirrors)
+	ms, err := h.startMirrors(ctx, cmp)
 	if err != nil {
 		return Run{}, nil, err
 	}
@@ -268,6 +345,10 @@ func describeRun(r Run) string {
 		}
 		return fmt.Sprintf("FAIL after %s: %s", formatDuration(r.Wall), reason)
 	}
-	return fmt.Sprintf("%s ok (%s served in %d requests, peak RSS %s)",
-		formatDuration(r.Wall), formatBytes(r.Bytes), r.Requests, formatBytes(r.MaxRSS))
+	s := fmt.Sprintf("%s ok (%s served in %d requests, peak RSS %s, user %s, sys %s",
+		formatDuration(r.Wall), formatBytes(r.Bytes), r.Requests, formatBytes(r.MaxRSS), formatDuration(r.User), formatDuration(r.Sys))
+	if r.Attempts > 0 {
+		s += ", " + plural(r.Attempts, "attempt")
+	}
+	return s + ")"
 }

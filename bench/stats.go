@@ -19,6 +19,13 @@ type Run struct {
 	TimedOut bool
 	// MaxRSS is the peak resident set size in bytes (0 when unknown).
 	MaxRSS int64
+	// User and Sys are the CPU time the process and the children it waited
+	// for spent in user and kernel mode (wait4's rusage); for a retry loop
+	// the sum over its attempts.
+	User, Sys time.Duration
+	// Attempts is how many times a retry loop ran the command; 0 for the
+	// other sides, which run it once.
+	Attempts int
 	// Bytes and Requests are what the emulated mirrors served to the run.
 	Bytes    int64
 	Requests int
