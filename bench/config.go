@@ -76,9 +76,8 @@ type Config struct {
 	EmulatorCorpus string
 	EmulatorRTT    time.Duration
 	EmulatorRounds int
-	// ToxiproxyServer, when set, makes this process a toxiproxy server
-	// listening on that address and nothing else (internal).
-	ToxiproxyServer string
+	// Toxiproxy is toxiproxy's server binary ("" means build it).
+	Toxiproxy string
 
 	// Peak memory of gofast prefetch.
 	MemoryCorpus string
@@ -163,7 +162,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.EmulatorCorpus, "emulator-corpus", "cli", "corpus of the emulators scenario: its cold download under the in-process emulator and under toxiproxy")
 	fs.DurationVar(&c.EmulatorRTT, "emulator-rtt", 100*time.Millisecond, "round-trip time of the emulators scenario")
 	fs.IntVar(&c.EmulatorRounds, "emulator-rounds", 3, "rounds of the emulators scenario (each round runs every side under both emulators)")
-	fs.StringVar(&c.ToxiproxyServer, "toxiproxy-server", "", "internal: serve toxiproxy's API on this address and do nothing else")
+	fs.StringVar(&c.Toxiproxy, "toxiproxy", "", "toxiproxy server binary for the emulators scenario (default: go install github.com/Shopify/toxiproxy/v2/cmd/server at the client's version, once, into <user cache dir>/gofast-bench-tools)")
 	fs.IntVar(&c.VersionIters, "version-iters", 200, "alternating go version / gofast version pairs")
 	fs.IntVar(&c.BuildIters, "build-iters", 20, "alternating warm go build / gofast build pairs")
 	fs.StringVar(&c.BuildDep, "build-dep", "gopkg.in/yaml.v3@v3.0.1", "module@version the small warm-build module imports (its zip must be in a corpus tree in use)")

@@ -23,6 +23,7 @@ type harness struct {
 	repo           string // the gofast checkout (module root)
 	goTool, goRoot string // the real go tool
 	gofast         string // the gofast binary under test
+	toxiproxy      string // toxiproxy's server binary (buildToxiproxy)
 	corpusDir      string
 	proxyRoot      string
 	work           string // scratch root of this run

@@ -63,9 +63,6 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if cfg.ToxiproxyServer != "" {
-		return serveToxiproxy(ctx, cfg.ToxiproxyServer, stderr)
-	}
 	h, err := newHarness(ctx, cfg, environ, stderr)
 	if err != nil {
 		return err
@@ -78,6 +75,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		}
 		h.netns = true
 		h.gofast = cfg.Gofast
+		h.toxiproxy = cfg.Toxiproxy
 		if err := h.openCorpora(ctx, false); err != nil {
 			return err
 		}
@@ -89,6 +87,11 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 	if err := h.buildGofast(ctx); err != nil {
 		return err
+	}
+	if cfg.Scenarios["emulators"] {
+		if err := h.buildToxiproxy(ctx); err != nil {
+			return err
+		}
 	}
 	if cfg.Isolate != "none" {
 		err := h.runIsolated(ctx, stdout)
@@ -108,7 +111,7 @@ func (h *harness) runIsolated(ctx context.Context, stdout io.Writer) error {
 		return fmt.Errorf("locating the harness binary: %w", err)
 	}
 	args := append(append([]string(nil), h.cfg.args...),
-		"-inner", "-gofast", h.gofast, "-corpus", h.corpusDir, "-corpus-proxy", h.proxyRoot, "-work", h.work)
+		"-inner", "-gofast", h.gofast, "-toxiproxy", h.toxiproxy, "-corpus", h.corpusDir, "-corpus-proxy", h.proxyRoot, "-work", h.work)
 	cmd, err := startIsolated(ctx, self, args, stdout, h.log)
 	if err != nil {
 		return err

@@ -16,10 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 )
 
 // emulatorKind is the link emulator between the tools and the mirrors.
@@ -54,20 +51,50 @@ func (h *harness) startMirrors(ctx context.Context, cmp comparison) (*mirrorSet,
 	return startMirrors(cmp.Corpus.Tree(), cmp.Link, cmp.Mirrors)
 }
 
-// serveToxiproxy is the -toxiproxy-server mode: toxiproxy's API server on
-// addr, until ctx is cancelled (the harness sends SIGTERM). toxiproxy
-// logs only warnings, to log.
-func serveToxiproxy(ctx context.Context, addr string, log io.Writer) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("-toxiproxy-server: %w", err)
+// toxiproxyServerPkg is toxiproxy's own server command, built once at the
+// version of the client package the harness links (so that client and
+// server speak the same API) into a directory of the user's cache.
+const toxiproxyServerPkg = "github.com/Shopify/toxiproxy/v2/cmd/server"
+
+// buildToxiproxy makes sure h.toxiproxy names a toxiproxy server binary:
+// -toxiproxy's, or the one built into the user's cache (with go install,
+// from the module proxy: outside the namespace, like the corpus trees).
+// Building it apart keeps the server's own dependencies (metrics, logging)
+// out of gofast's module, which links only toxiproxy's client.
+func (h *harness) buildToxiproxy(ctx context.Context) error {
+	if h.cfg.Toxiproxy != "" {
+		p, err := filepath.Abs(h.cfg.Toxiproxy)
+		h.toxiproxy = p
+		return err
 	}
-	logger := zerolog.New(log).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), logger)
-	// Listen blocks, and exits the process when it cannot listen; the
-	// harness then sees the server gone.
-	go srv.Listen(host, port)
-	<-ctx.Done()
+	version := toxiproxyVersion()
+	if version == "" {
+		return errors.New("toxiproxy: the harness's build does not record toxiproxy's version; pass -toxiproxy")
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return fmt.Errorf("toxiproxy: %w", err)
+	}
+	dir := filepath.Join(cache, "gofast-bench-tools", "toxiproxy-"+version)
+	bin := filepath.Join(dir, "server")
+	if _, err := os.Stat(bin); err == nil {
+		h.toxiproxy = bin
+		return nil
+	}
+	h.logf("building toxiproxy's server %s@%s into %s", toxiproxyServerPkg, version, dir)
+	var env []string
+	for _, kv := range h.base {
+		if k, _, _ := strings.Cut(kv, "="); k != "GOBIN" && k != "GOFLAGS" {
+			env = append(env, kv)
+		}
+	}
+	cmd := exec.CommandContext(ctx, h.goTool, "install", toxiproxyServerPkg+"@"+version)
+	cmd.Env = append(env, "GOBIN="+dir)
+	cmd.Dir = h.work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building toxiproxy's server: %w: %s", err, lastLine(string(out), 200))
+	}
+	h.toxiproxy = bin
 	return nil
 }
 
@@ -110,13 +137,12 @@ type toxiLink struct {
 // toxiProxyPorts is how many mirrors one run may put behind toxiproxy.
 const toxiProxyPorts = 2
 
-// startToxiproxy starts the harness binary again as a toxiproxy server,
-// logging to the scratch root, waits for its API to answer and decides
-// how the bandwidth is capped.
+// startToxiproxy starts toxiproxy's server (buildToxiproxy) on loopback,
+// logging warnings to the scratch root, waits for its API to answer and
+// decides how the bandwidth is capped.
 func (h *harness) startToxiproxy(ctx context.Context) (*toxiLink, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("locating the harness binary: %w", err)
+	if h.toxiproxy == "" {
+		return nil, errors.New("toxiproxy: no server binary (see -toxiproxy)")
 	}
 	ports, err := freePorts(toxiProxyPorts + 1)
 	if err != nil {
@@ -128,7 +154,8 @@ func (h *harness) startToxiproxy(ctx context.Context) (*toxiLink, error) {
 		return nil, err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(self, "-toxiproxy-server", api)
+	cmd := exec.Command(h.toxiproxy, "-host", "127.0.0.1", "-port", strconv.Itoa(ports[0]))
+	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
@@ -179,8 +206,8 @@ func (h *harness) startToxiproxy(ctx context.Context) (*toxiLink, error) {
 	return t, nil
 }
 
-// toxiproxyVersion is the toxiproxy module version built into the
-// harness: toxiproxy.Version is set only by its own release builds.
+// toxiproxyVersion is the version of the toxiproxy module whose client the
+// harness links, "" when the build does not record it.
 func toxiproxyVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
@@ -189,7 +216,7 @@ func toxiproxyVersion() string {
 			}
 		}
 	}
-	return toxiproxy.Version
+	return ""
 }
 
 // stop ends the server process (SIGTERM, then SIGKILL after 5 s) and
