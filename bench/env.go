@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,8 @@ type toolEnv struct {
 	NoModMod bool
 	// MaxProcs, when above 0, is GOMAXPROCS: the GOMAXPROCS=64 go side.
 	MaxProcs int
+	// Toolchain is GOTOOLCHAIN; "" is local (the toolchain row uses auto).
+	Toolchain string
 }
 
 // droppedEnv lists variables removed from the harness's environment before
@@ -72,7 +75,7 @@ func (e toolEnv) environ(base []string) []string {
 		"GOMODCACHE="+e.ModCache,
 		"GOCACHE="+e.GoCache,
 		"GOENV=off",
-		"GOTOOLCHAIN=local",
+		"GOTOOLCHAIN="+cmp.Or(e.Toolchain, "local"),
 		"GOWORK=off",
 		"HOME="+e.Home,
 		"XDG_CACHE_HOME="+filepath.Join(e.Home, "cache"),
