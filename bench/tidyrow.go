@@ -2,31 +2,53 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 )
 
-// defaultTidyImports are the tidy row's imports: packages of modules the
-// cli corpus requires, none of them required by the fresh module, chosen
-// so that the cli tree serves everything their go mod tidy needs (checked
-// by running it against the tree; a module's newest release in the tree
-// must be one whose requirements the tree also holds).
+// defaultTidyImports are the tidy row's imports: packages of 24 modules
+// the cli corpus requires, none of them required by the fresh module.
+// go mod tidy needs the zips of every module providing a package of the
+// imports' closure and of those packages' tests, so the set is closed
+// under what the cli tree holds: alone, most of these pull older
+// requirements (or test-only modules such as gopkg.in/check.v1, through
+// yaml.v3's tests) whose zips go mod download of cli never fetched; each
+// module here at its newest version in the tree raises the others' to
+// versions the tree holds. Checked by running go mod tidy against the tree.
 var defaultTidyImports = []string{
 	"github.com/spf13/cobra",
-	"gopkg.in/yaml.v3",
-	"github.com/AlecAivazis/survey/v2",
 	"github.com/gorilla/websocket",
 	"github.com/hashicorp/go-version",
 	"github.com/cenkalti/backoff/v4",
 	"github.com/google/go-containerregistry/pkg/name",
 	"github.com/MakeNowJust/heredoc",
+	"github.com/joho/godotenv",
+	"golang.org/x/text/language",
+	"github.com/gabriel-vasile/mimetype",
+	"golang.org/x/sys/unix",
+	"github.com/mattn/go-isatty",
+	"github.com/briandowns/spinner",
+	"github.com/hashicorp/errwrap",
+	"github.com/hashicorp/go-multierror",
+	"github.com/cli/browser",
+	"github.com/cli/oauth",
+	"github.com/rivo/uniseg",
+	"github.com/rivo/tview",
+	"github.com/gdamore/tcell/v2",
+	"github.com/mattn/go-runewidth",
+	"github.com/gdamore/encoding",
+	"github.com/lucasb-eyer/go-colorful",
+	"github.com/fatih/color",
+	"github.com/mattn/go-colorable",
 }
 
 // tidyMain is the tidy row's main.go: a main package importing every
@@ -45,9 +67,8 @@ func tidyMain(imports []string) []byte {
 // tidy must add for it against tree (a GOPROXY tree whose mirrors list the
 // versions whose zips it holds, as listingFS does): the longest path prefix
 // that is a module there, at its latest version as go's "latest" query
-// picks it from that list (the highest release, else the highest
-// pre-release; pseudo-versions are not listed versions to go). Imports of
-// one module give it once.
+// picks it from that list (latestListed). Imports of one module give it
+// once.
 func tidyRequires(tree fs.FS, imports []string) ([]module.Version, error) {
 	var out []module.Version
 	for _, imp := range imports {
@@ -75,7 +96,7 @@ func providingModule(tree fs.FS, imp string) (module.Version, error) {
 		}
 		v := latestListed(strings.Fields(string(list)))
 		if v == "" {
-			return module.Version{}, fmt.Errorf("tidy import %s: module %s has no tagged version in the tree", imp, p)
+			return module.Version{}, fmt.Errorf("tidy import %s: module %s has no version in the tree", imp, p)
 		}
 		if strings.HasSuffix(v, "+incompatible") {
 			return module.Version{}, fmt.Errorf("tidy import %s: module %s's latest version in the tree is %s; choose an import of a module with a go.mod", imp, p, v)
@@ -85,25 +106,29 @@ func providingModule(tree fs.FS, imp string) (module.Version, error) {
 	return module.Version{}, fmt.Errorf("tidy import %s: no module providing it in the tree", imp)
 }
 
-// latestListed returns what go's "latest" query picks from a version list:
-// the highest release, else the highest pre-release, ignoring
-// pseudo-versions and lines that are not canonical versions; "" when none is left.
+// latestListed returns what go's "latest" query picks from a version list
+// (modfetch's proxyRepo): the highest release, else the highest
+// pre-release, else the pseudo-version of the newest commit; lines that are
+// not canonical versions are ignored; "" when none is left.
 func latestListed(versions []string) string {
-	var release, pre string
+	var release, pre, pseudo string
+	var pseudoTime time.Time
 	for _, v := range versions {
-		if c := semver.Canonical(v); !semver.IsValid(v) || (v != c && v != c+"+incompatible") || module.IsPseudoVersion(v) {
+		if c := semver.Canonical(v); !semver.IsValid(v) || (v != c && v != c+"+incompatible") {
 			continue
 		}
-		if semver.Prerelease(v) == "" {
+		switch {
+		case module.IsPseudoVersion(v):
+			if t, err := module.PseudoVersionTime(v); err == nil && t.After(pseudoTime) {
+				pseudo, pseudoTime = v, t
+			}
+		case semver.Prerelease(v) == "":
 			if release == "" || semver.Compare(v, release) > 0 {
 				release = v
 			}
-		} else if pre == "" || semver.Compare(v, pre) > 0 {
+		case pre == "" || semver.Compare(v, pre) > 0:
 			pre = v
 		}
 	}
-	if release != "" {
-		return release
-	}
-	return pre
+	return cmp.Or(release, pre, pseudo)
 }

@@ -40,8 +40,8 @@ func TestLatestListed(t *testing.T) {
 		{"highest release", []string{"v1.2.0", "v1.10.0", "v1.9.9"}, "v1.10.0"},
 		{"release over a higher pre-release", []string{"v1.2.0", "v1.3.0-rc.1"}, "v1.2.0"},
 		{"pre-release when no release", []string{"v0.1.0-alpha", "v0.1.0-beta"}, "v0.1.0-beta"},
-		{"pseudo-versions are not listed versions", []string{"v0.0.0-20240101000000-abcdefabcdef", "v0.1.0"}, "v0.1.0"},
-		{"only pseudo-versions", []string{"v0.0.0-20240101000000-abcdefabcdef"}, ""},
+		{"a tag over a newer pseudo-version", []string{"v0.0.0-20240101000000-abcdefabcdef", "v0.1.0"}, "v0.1.0"},
+		{"the newest commit when nothing is tagged", []string{"v0.0.0-20240101000000-abcdefabcdef", "v0.0.0-20221029100920-c4a7e501810d"}, "v0.0.0-20240101000000-abcdefabcdef"},
 		{"invalid lines", []string{"latest", "v1"}, ""},
 	}
 	for _, tt := range tests {
@@ -77,7 +77,10 @@ func TestTidyRequires(t *testing.T) {
 			t.Errorf("got %v, want %v", got, want)
 		}
 	}
-	for _, bad := range []string{"example.com/none/pkg", "example.com/pseudo", "example.com/old/pkg"} {
+	if got, err := tidyRequires(tree, []string{"example.com/pseudo"}); err != nil || got[0].Version != "v0.0.0-20240101000000-abcdefabcdef" {
+		t.Errorf("untagged module: %v, %v", got, err)
+	}
+	for _, bad := range []string{"example.com/none/pkg", "example.com/old/pkg"} {
 		if _, err := tidyRequires(tree, []string{bad}); err == nil {
 			t.Errorf("tidyRequires(%s): no error", bad)
 		}
