@@ -91,24 +91,32 @@ func requestedFiles(paths []string) map[string]bool {
 // running the same command, never asked for.
 type overFetch struct {
 	// Extra is the bytes of tree files gofast had served that go did not
-	// request at all; Files counts those files.
+	// request at all; Files counts those files. Paths counts every path
+	// gofast asked for and go did not, answered or not (a read-ahead of a
+	// file the tree lacks costs a request, no bytes).
 	Extra int64
 	Files int
+	Paths int
 	// GoBytes is the bytes of tree files served to go's run.
 	GoBytes int64
 }
 
-// measureOverFetch compares gofast's served bytes with the files go
-// requested (goAsked) and the bytes go was served (goServed).
-func measureOverFetch(gofast map[string]int64, goAsked map[string]bool, goServed map[string]int64) overFetch {
+// measureOverFetch compares what gofast's run fetched with what go's run
+// of the same command asked for and was served.
+func measureOverFetch(gofast, goRun goFetch) overFetch {
 	var o overFetch
-	for name, n := range gofast {
-		if !goAsked[name] && n > 0 {
+	for name, n := range gofast.Served {
+		if !goRun.Asked[name] && n > 0 {
 			o.Extra += n
 			o.Files++
 		}
 	}
-	for _, n := range goServed {
+	for name := range gofast.Asked {
+		if !goRun.Asked[name] {
+			o.Paths++
+		}
+	}
+	for _, n := range goRun.Served {
 		o.GoBytes += n
 	}
 	return o
@@ -116,7 +124,7 @@ func measureOverFetch(gofast map[string]int64, goAsked map[string]bool, goServed
 
 // add sums over rounds.
 func (o overFetch) add(p overFetch) overFetch {
-	return overFetch{Extra: o.Extra + p.Extra, Files: o.Files + p.Files, GoBytes: o.GoBytes + p.GoBytes}
+	return overFetch{Extra: o.Extra + p.Extra, Files: o.Files + p.Files, Paths: o.Paths + p.Paths, GoBytes: o.GoBytes + p.GoBytes}
 }
 
 // Percent is Extra as a percentage of GoBytes (0 when go was served
@@ -131,8 +139,8 @@ func (o overFetch) Percent() float64 {
 // note is the row note: "gofast over-fetch 1.2% (3 files, 840 KiB beyond
 // the 68.1 MiB go was served; 2 gofast runs; …)".
 func (o overFetch) note(runs int, ref string) string {
-	return fmt.Sprintf("gofast over-fetch %.1f%% (%d files, %s beyond the %s go was served%s; %d gofast runs; target ≤ 10%%)",
-		o.Percent(), o.Files, formatBytes(o.Extra), formatBytes(o.GoBytes), ref, runs)
+	return fmt.Sprintf("gofast over-fetch %.1f%% (%s in %d files beyond the %s go was served%s; %d paths go never asked for; %d gofast runs; target ≤ 10%%)",
+		o.Percent(), formatBytes(o.Extra), o.Files, formatBytes(o.GoBytes), ref, o.Paths, runs)
 }
 
 // goFetch is what go's own run of a proxy-path command asked the mirrors

@@ -14,19 +14,22 @@ func TestMeasureOverFetch(t *testing.T) {
 	goServed := map[string]int64{"a/@v/list": 7, "a/@v/v1.0.0.info": 50, "a/@v/v1.0.0.mod": 20, "a/@v/v1.0.0.zip": 900, "b/@v/v1.0.0.mod": 23}
 	tests := []struct {
 		name   string
-		gofast map[string]int64
+		gofast goFetch
 		want   overFetch
 	}{
-		{"the same files", goServed, overFetch{GoBytes: 1000}},
+		{"the same files", goFetch{Asked: goAsked, Served: goServed}, overFetch{GoBytes: 1000}},
 		// A retried or ranged file go also asked for is not over-fetch,
 		// however many bytes it took.
-		{"retries", map[string]int64{"a/@v/v1.0.0.zip": 1800}, overFetch{GoBytes: 1000}},
-		{"read-ahead", map[string]int64{"a/@v/v1.0.0.zip": 900, "b/@v/v1.0.0.zip": 100, "c/@v/v2.0.0.mod": 10, "c/@v/v2.0.0.info": 0},
-			overFetch{Extra: 110, Files: 2, GoBytes: 1000}},
+		{"retries", goFetch{Asked: requestedFiles([]string{"/a/@v/v1.0.0.zip"}), Served: map[string]int64{"a/@v/v1.0.0.zip": 1800}}, overFetch{GoBytes: 1000}},
+		// A read-ahead the tree cannot answer costs a path, no bytes.
+		{"read-ahead", goFetch{
+			Asked:  requestedFiles([]string{"/a/@v/v1.0.0.zip", "/b/@v/v1.0.0.zip", "/c/@v/v2.0.0.mod", "/c/@v/v2.0.0.info", "/d/@v/list"}),
+			Served: map[string]int64{"a/@v/v1.0.0.zip": 900, "b/@v/v1.0.0.zip": 100, "c/@v/v2.0.0.mod": 10, "c/@v/v2.0.0.info": 0}},
+			overFetch{Extra: 110, Files: 2, Paths: 4, GoBytes: 1000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := measureOverFetch(tt.gofast, goAsked, goServed); got != tt.want {
+			if got := measureOverFetch(tt.gofast, goFetch{Asked: goAsked, Served: goServed}); got != tt.want {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -38,7 +41,7 @@ func TestMeasureOverFetch(t *testing.T) {
 	if (overFetch{}).Percent() != 0 {
 		t.Error("Percent of nothing served is not 0")
 	}
-	if n := sum.note(2, ""); !strings.Contains(n, "over-fetch 7.5%") || !strings.Contains(n, "3 files") {
+	if n := sum.note(2, ""); !strings.Contains(n, "over-fetch 7.5%") || !strings.Contains(n, "in 3 files") {
 		t.Errorf("note = %q", n)
 	}
 }

@@ -247,7 +247,7 @@ func (h *harness) compareProxy(ctx context.Context, cmp comparison, row Row) (Ro
 					goRef = cmp.Cmd.goRef
 				}
 				if goRef != nil {
-					over = over.add(measureOverFetch(fetched.Served, goRef.Asked, goRef.Served))
+					over = over.add(measureOverFetch(fetched, *goRef))
 					overRuns++
 				}
 			}
