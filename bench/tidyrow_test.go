@@ -88,7 +88,7 @@ func TestTidyRequires(t *testing.T) {
 }
 
 func TestSumIndexLookups(t *testing.T) {
-	record := "69478030\ngolang.org/toolchain v0.0.1-go1.27.3.linux-amd64 h1:zip=\ngolang.org/toolchain v0.0.1-go1.27.3.linux-amd64/go.mod h1:mod=\n\ngo.sum database tree\n70835252\nroot=\n\n— sum.golang.org sig=\n"
+	record := "69478030\ngolang.org/toolchain v0.0.1-go1.27.3.linux-amd64 h1:zip=\ngolang.org/toolchain v0.0.1-go1.27.3.linux-amd64/go.mod h1:mod=\n\ngo.sum database tree\n70835252\nroot=\n\n— sum.example.test sig=\n"
 	x := newSumIndex(nil)
 	tree := fstest.MapFS{"sumdb/sum.example.test/lookup/golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64": {Data: []byte(record)}}
 	if err := x.addLookups(tree); err != nil {
