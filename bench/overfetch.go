@@ -139,8 +139,16 @@ func (o overFetch) Percent() float64 {
 // note is the row note: "gofast over-fetch 1.2% (3 files, 840 KiB beyond
 // the 68.1 MiB go was served; 2 gofast runs; …)".
 func (o overFetch) note(runs int, ref string) string {
-	return fmt.Sprintf("gofast over-fetch %.1f%% (%s in %d files beyond the %s go was served%s; %d paths go never asked for; %d gofast runs; target ≤ 10%%)",
-		o.Percent(), formatBytes(o.Extra), o.Files, formatBytes(o.GoBytes), ref, o.Paths, runs)
+	return fmt.Sprintf("gofast over-fetch %.1f%% (%s in %s beyond the %s go was served%s; %s go never asked for, checksum database included; %s; target ≤ 10%%)",
+		o.Percent(), formatBytes(o.Extra), count(o.Files, "file"), formatBytes(o.GoBytes), ref, count(o.Paths, "path"), count(runs, "gofast run"))
+}
+
+// count is n with the noun, plural unless n is 1: "1 file", "3 paths".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // goFetch is what go's own run of a proxy-path command asked the mirrors
