@@ -52,10 +52,19 @@ type Config struct {
 	ProxyCorpus  string
 	ProxyRTT     time.Duration
 	ProxyRounds  int
-	ProxyCmds    []string // get, install
+	ProxyCmds    []string // get, install, install-small, tidy, toolchain
 	ProxyMirrors []string // good, stall, errors
-	// ProxyInstall is the pkg@version of the install row.
-	ProxyInstall string
+	// ProxyInstall is the pkg@version of the install row, served from a
+	// tool corpus filled for it; ProxyInstallSmall that of the
+	// install-small row, served from the ProxyCorpus tree.
+	ProxyInstall, ProxyInstallSmall string
+	// ProxyTidy are the import paths of the tidy row's module.
+	ProxyTidy []string
+	// ProxyToolchain is the toolchain the toolchain row's go.mod asks for
+	// ("go1.27.3"); ProxyConnBandwidth the per-connection cap of its
+	// second variant, in bytes per second (0: no such variant).
+	ProxyToolchain     string
+	ProxyConnBandwidth int64
 
 	// NoGo64 drops the GOMAXPROCS=64 go side from the comparisons.
 	NoGo64 bool
@@ -108,7 +117,7 @@ var allScenarios = []string{"cold", "stall", "errors", "proxy", "emulators", "ov
 // proxyCmdNames and proxyMirrorNames are what -proxy-cmds and
 // -proxy-mirrors accept.
 var (
-	proxyCmdNames    = []string{"get", "install"}
+	proxyCmdNames    = []string{"get", "install", "install-small", "tidy", "toolchain"}
 	proxyMirrorNames = []string{"good", "stall", "errors"}
 )
 
@@ -127,7 +136,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		fmt.Fprintf(stderr, "usage: go run ./bench [-quick] [-out BENCHMARKS.md] [flags]\n\n")
 		fs.PrintDefaults()
 	}
-	var corpora, rtts, scenarios, proxyCmds, proxyMirrors string
+	var corpora, rtts, scenarios, proxyCmds, proxyMirrors, proxyTidy string
 	fs.BoolVar(&c.Quick, "quick", false, "quick run: one small corpus at one round-trip time, fewer rounds (a few minutes)")
 	fs.StringVar(&c.Out, "out", "", "write the markdown report to this file (default stdout)")
 	fs.StringVar(&c.CorpusDir, "corpus", getenv("GOFAST_CORPUS"), "folder of corpus folders (default $GOFAST_CORPUS, bench/testdata/corpus, ../shared/corpus)")
@@ -150,9 +159,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.ProxyCorpus, "proxy-corpus", "cli", "corpus whose tree serves the proxy-path commands (get, install -n) and whose go.mod names the modules of the get row")
 	fs.DurationVar(&c.ProxyRTT, "proxy-rtt", 100*time.Millisecond, "round-trip time of the proxy-path rows")
 	fs.IntVar(&c.ProxyRounds, "proxy-rounds", 2, "rounds of each proxy-path row")
-	fs.StringVar(&proxyCmds, "proxy-cmds", strings.Join(proxyCmdNames, ","), "proxy-path commands to time: get, install")
+	fs.StringVar(&proxyCmds, "proxy-cmds", strings.Join(proxyCmdNames, ","), "proxy-path commands to time: get (go get of the -proxy-corpus requirements), install (go install -n of -proxy-install), install-small (go install -n of -proxy-install-small), tidy (go mod tidy of a module importing -proxy-tidy), toolchain (go version switching to -proxy-toolchain, also over a per-connection cap)")
 	fs.StringVar(&proxyMirrors, "proxy-mirrors", strings.Join(proxyMirrorNames, ","), "mirror sets of the proxy-path rows: good (healthy), stall (GOPROXY=stalled|good), errors (a mirror failing -error-rate of requests)")
-	fs.StringVar(&c.ProxyInstall, "proxy-install", "github.com/cpuguy83/go-md2man/v2@v2.0.5", "pkg@version of the go install -n row (its whole build must be in the -proxy-corpus tree)")
+	fs.StringVar(&c.ProxyInstall, "proxy-install", "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0", "pkg@version of the install row: go install -n of a tool with a large build, served from a tree filled once by the real go install -n from the real proxy")
+	fs.StringVar(&c.ProxyInstallSmall, "proxy-install-small", "github.com/cpuguy83/go-md2man/v2@v2.0.5", "pkg@version of the install-small row (its whole build must be in the -proxy-corpus tree)")
+	fs.StringVar(&proxyTidy, "proxy-tidy", strings.Join(defaultTidyImports, ","), "import paths of the tidy row's fresh module: packages of modules with a release in the -proxy-corpus tree whose whole go mod tidy that tree serves")
+	fs.StringVar(&c.ProxyToolchain, "proxy-toolchain", "go1.27.3", "toolchain the toolchain row's go.mod asks for (GOTOOLCHAIN=auto), served from a tree filled once by the real go from the real proxy")
+	fs.Int64Var(&c.ProxyConnBandwidth, "proxy-conn-bandwidth", 2_000_000, "per-connection cap in bytes per second of the toolchain row's capped variant, under the shared -bandwidth (0: no capped variant)")
 	fs.BoolVar(&c.NoGo64, "no-go64", false, "leave out the GOMAXPROCS=64 go side")
 	fs.IntVar(&c.RetryAttempts, "retry-attempts", 5, "attempts of the retry-loop side of the fault rows (stall, errors and the proxy rows behind those mirrors): go run again after a failure, as CI scripts do")
 	fs.DurationVar(&c.RetryPause, "retry-pause", 15*time.Second, "wait of the retry-loop side between a failed attempt and the next")
@@ -208,6 +221,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 	}
 	c.Corpora = splitList(corpora)
+	c.ProxyTidy = splitList(proxyTidy)
 	var err error
 	if c.RTTs, err = parseDurations(rtts); err != nil {
 		return nil, fmt.Errorf("-rtt: %w", err)
@@ -235,8 +249,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	default:
 		return nil, fmt.Errorf("-isolate: want auto, netns or none, not %q", c.Isolate)
 	}
-	if c.Rounds < 1 || c.SlowRounds < 1 || c.FaultRounds < 1 || c.ProxyRounds < 1 || c.EmulatorRounds < 1 || c.RetryAttempts < 1 || c.Bandwidth < 0 {
-		return nil, fmt.Errorf("rounds and retry attempts must be at least 1 and bandwidth not negative")
+	if c.Rounds < 1 || c.SlowRounds < 1 || c.FaultRounds < 1 || c.ProxyRounds < 1 || c.EmulatorRounds < 1 || c.RetryAttempts < 1 || c.Bandwidth < 0 || c.ProxyConnBandwidth < 0 {
+		return nil, fmt.Errorf("rounds and retry attempts must be at least 1 and bandwidths not negative")
 	}
 	return c, nil
 }

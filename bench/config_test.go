@@ -90,7 +90,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{[]string{"-rtt", "fast"}, "-rtt"},
 		{[]string{"-rounds", "0"}, "at least 1"},
 		{[]string{"extra"}, "unexpected argument"},
-		{[]string{"-proxy-cmds", "get,tidy"}, `-proxy-cmds: unknown "tidy"`},
+		{[]string{"-proxy-cmds", "get,bogus"}, `-proxy-cmds: unknown "bogus"`},
 		{[]string{"-proxy-mirrors", "slow"}, `-proxy-mirrors: unknown "slow"`},
 		{[]string{"-proxy-rounds", "0"}, "at least 1"},
 	}

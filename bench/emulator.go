@@ -24,10 +24,16 @@ type Link struct {
 	// Bandwidth is in bytes per second, shared by all connections to one
 	// mirror.
 	Bandwidth int64
+	// ConnBandwidth, when above zero, also caps each connection at that
+	// many bytes per second (proxy rows only; see connCapNote).
+	ConnBandwidth int64
 }
 
 // String names the link for progress lines: "100 ms, 200 Mbit/s".
 func (l Link) String() string {
+	if l.ConnBandwidth > 0 {
+		return fmt.Sprintf("%s, %s, %s per connection", formatRTT(l.RTT), formatBandwidth(l.Bandwidth), formatBandwidth(l.ConnBandwidth))
+	}
 	return fmt.Sprintf("%s, %s", formatRTT(l.RTT), formatBandwidth(l.Bandwidth))
 }
 
@@ -87,16 +93,19 @@ type mirrorSet struct {
 	// closers undo what was put in front of the servers, in reverse
 	// order, before the servers stop.
 	closers []func()
+	// files counts the tree bytes every mirror served, by file.
+	files *servedBytes
 }
 
 // startMirrors serves tree (a GOPROXY directory) once per spec over link.
 func startMirrors(tree string, link Link, specs []mirrorSpec) (*mirrorSet, error) {
-	ms := &mirrorSet{}
+	ms := &mirrorSet{files: newServedBytes()}
 	for _, sp := range specs {
 		opts := proxytest.Options{
-			FS:        os.DirFS(tree),
-			Latency:   link.RTT,
-			Bandwidth: link.Bandwidth,
+			FS:            os.DirFS(tree),
+			Latency:       link.RTT,
+			Bandwidth:     link.Bandwidth,
+			ConnBandwidth: link.ConnBandwidth,
 		}
 		if d := time.Duration(link.HandshakeRTTs) * link.RTT; d > 0 {
 			opts.Fault = newHandshake(d).delay
@@ -111,6 +120,7 @@ func startMirrors(tree string, link Link, specs []mirrorSpec) (*mirrorSet, error
 			opts.FS = listingFS{opts.FS}
 			opts.SumDB, opts.Lookup = sumDBName, sp.Sums.lookup
 		}
+		opts.FS = countingFS{opts.FS, ms.files}
 		s, err := proxytest.Start(opts)
 		if err != nil {
 			ms.Close()

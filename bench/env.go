@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,6 +38,8 @@ type toolEnv struct {
 	// TmpDir, when set, is TMPDIR, so that a run's temporary files lie on
 	// its own file system; "" leaves TMPDIR unset.
 	TmpDir string
+	// Toolchain is GOTOOLCHAIN; "" is local (the toolchain row uses auto).
+	Toolchain string
 }
 
 // droppedEnv lists variables removed from the harness's environment before
@@ -75,7 +78,7 @@ func (e toolEnv) environ(base []string) []string {
 		"GOMODCACHE="+e.ModCache,
 		"GOCACHE="+e.GoCache,
 		"GOENV=off",
-		"GOTOOLCHAIN=local",
+		"GOTOOLCHAIN="+cmp.Or(e.Toolchain, "local"),
 		"GOWORK=off",
 		"HOME="+e.Home,
 		"XDG_CACHE_HOME="+filepath.Join(e.Home, "cache"),

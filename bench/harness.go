@@ -146,7 +146,7 @@ func (h *harness) openCorpora(ctx context.Context, fill bool) error {
 		}
 		h.corpora[name] = c
 	}
-	return nil
+	return h.openToolCorpora(ctx, fill)
 }
 
 // warmPageCache reads every file of each corpus tree once, so that the

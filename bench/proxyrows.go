@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -29,8 +30,26 @@ type proxyCommand struct {
 	Requires []module.Version
 	// Bin is the binary go install -n must say it installs into GOPATH/bin.
 	Bin string
+	// Corpus, when set, is the tree the row is served from (a tool
+	// corpus); nil means the -proxy-corpus tree.
+	Corpus *Corpus
+	// GoLine is the fresh module's go line; "" is the real go's version.
+	GoLine string
+	// Files are further files of the fresh module (main.go), by name.
+	Files map[string][]byte
+	// Toolchain is GOTOOLCHAIN ("" for local).
+	Toolchain string
+	// Output, when set, must appear in the command's output.
+	Output string
+	// ConnBandwidth, when above zero, caps each connection of the link.
+	ConnBandwidth int64
 	// Notes describe the command and its graph for the table.
 	Notes []string
+
+	// goRef is what go's first successful run of the command (in any of
+	// its mirror sets) asked the mirrors for: the reference of gofast's
+	// over-fetch in rounds where go's own run failed.
+	goRef *goFetch
 }
 
 // getSkip lists the requirements of a corpus go.mod whose root package
@@ -110,13 +129,28 @@ func (h *harness) proxyCommands(c *Corpus) ([]*proxyCommand, error) {
 			out = append(out, &proxyCommand{Name: "get", Args: args, InModule: true, Requires: mods,
 				Notes: []string{fmt.Sprintf("go get of the %d modules %s's go.mod requires, at its versions, in a fresh empty module", len(mods), c.Name)}})
 		case "install":
-			pkg, _, ok := strings.Cut(h.cfg.ProxyInstall, "@")
-			if !ok {
-				return nil, fmt.Errorf("-proxy-install %q: want pkg@version", h.cfg.ProxyInstall)
+			tree := h.corpora[installSpec(h.cfg.ProxyInstall).Name]
+			cmd, err := installCommand(h.cfg.ProxyInstall, tree)
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, &proxyCommand{Name: "install -n", Args: []string{"install", "-n", h.cfg.ProxyInstall},
-				Bin:   binName(pkg),
-				Notes: []string{fmt.Sprintf("go install -n %s outside a module (-n: resolves and downloads, does not compile)", h.cfg.ProxyInstall)}})
+			cmd.Notes = append(cmd.Notes, fmt.Sprintf("served from a tree filled once by the real go install -n from the real proxy: %d modules' zips", tree.Want.Count(".zip")))
+			out = append(out, cmd)
+		case "install-small":
+			cmd, err := installCommand(h.cfg.ProxyInstallSmall, nil)
+			if err != nil {
+				return nil, err
+			}
+			cmd.Notes = append(cmd.Notes, fmt.Sprintf("served from the %s tree", c.Name))
+			out = append(out, cmd)
+		case "tidy":
+			cmd, err := tidyCommand(c, h.cfg.ProxyTidy)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, cmd)
+		case "toolchain":
+			out = append(out, toolchainCommands(h.corpora[toolchainSpec(h.cfg.ProxyToolchain).Name], h.cfg.ProxyToolchain, h.cfg.ProxyConnBandwidth)...)
 		}
 	}
 	return out, nil
@@ -125,19 +159,36 @@ func (h *harness) proxyCommands(c *Corpus) ([]*proxyCommand, error) {
 // proxyComparisons returns a row per selected command and mirror set.
 func (h *harness) proxyComparisons() ([]comparison, error) {
 	c := h.corpora[h.cfg.ProxyCorpus]
-	sums := newSumIndex(os.DirFS(c.Tree()))
-	if err := sums.addGoSums(c.Src); err != nil {
-		return nil, fmt.Errorf("corpus %s: %w", c.Name, err)
-	}
 	cmds, err := h.proxyCommands(c)
 	if err != nil {
 		return nil, err
 	}
-	link := h.link(h.cfg.ProxyRTT)
+	// One checksum database per tree: the corpus go.sum lines, the lookups
+	// go cached when the tree was filled, and the tree's own hashes.
+	sumsOf := map[*Corpus]*sumIndex{}
 	var out []comparison
 	for _, cmd := range cmds {
+		tree := c
+		if cmd.Corpus != nil {
+			tree = cmd.Corpus
+		}
+		sums := sumsOf[tree]
+		if sums == nil {
+			sums = newSumIndex(os.DirFS(tree.Tree()))
+			if tree.Src != "" {
+				if err := sums.addGoSums(tree.Src); err != nil {
+					return nil, fmt.Errorf("corpus %s: %w", tree.Name, err)
+				}
+			}
+			if err := sums.addLookups(os.DirFS(tree.Tree())); err != nil {
+				return nil, fmt.Errorf("corpus %s: %w", tree.Name, err)
+			}
+			sumsOf[tree] = sums
+		}
+		link := h.link(h.cfg.ProxyRTT)
+		link.ConnBandwidth = cmd.ConnBandwidth
 		for _, kind := range h.cfg.ProxyMirrors {
-			cmp := comparison{Corpus: c, Link: link, Rounds: h.cfg.ProxyRounds, Cmd: cmd,
+			cmp := comparison{Corpus: tree, Link: link, Rounds: h.cfg.ProxyRounds, Cmd: cmd,
 				Bound: h.cfg.Timeout, BoundLabel: "timeout", Sep: ","}
 			switch kind {
 			case "good":
@@ -167,14 +218,38 @@ func (h *harness) proxyComparisons() ([]comparison, error) {
 // succeeded), besides its own checks.
 func (h *harness) compareProxy(ctx context.Context, cmp comparison, row Row) (Row, error) {
 	var ref fileSet
+	var over overFetch
+	overRuns, ownRef := 0, 0
 	for round := 1; round <= cmp.Rounds; round++ {
+		var goRound *goFetch
 		for _, s := range h.sidesFor(cmp) {
-			run, set, err := h.proxyRun(ctx, cmp, s, round, ref)
+			run, set, fetched, err := h.proxyRun(ctx, cmp, s, round, ref)
 			if err != nil {
 				return row, err
 			}
 			if run.OK() && ref == nil {
 				ref = set
+			}
+			if s == sideGo && run.OK() {
+				goRound = &fetched
+				if cmp.Cmd.goRef == nil {
+					cmp.Cmd.goRef = goRound
+				}
+			}
+			if s == sideGofast && run.OK() {
+				// gofast is compared with go's run of the same round, or,
+				// where that failed (a stalled or failing mirror stops
+				// go), with go's first successful run of the command.
+				goRef := goRound
+				if goRef != nil {
+					ownRef++
+				} else {
+					goRef = cmp.Cmd.goRef
+				}
+				if goRef != nil {
+					over = over.add(measureOverFetch(fetched, *goRef))
+					overRuns++
+				}
 			}
 			row.add(s, run)
 		}
@@ -184,54 +259,69 @@ func (h *harness) compareProxy(ctx context.Context, cmp comparison, row Row) (Ro
 		row.Notes = append(row.Notes, fmt.Sprintf("%d go.mod files, %d zips (%s), each checked against the checksum database",
 			ref.Count(".mod"), ref.Count(".zip"), formatBytes(ref.Size())))
 	}
+	if overRuns > 0 {
+		from := ""
+		if ownRef < overRuns {
+			from = " (in its good-mirror row, go failing here)"
+		}
+		row.Notes = append(row.Notes, over.note(overRuns, from))
+	}
 	return row, nil
 }
 
 // proxyRun runs one side's command for cmp and checks it: exit 0, the
 // expected go.mod lines or installed binary, and the same downloads as ref
 // (when set). It returns the run and the files it fetched.
-func (h *harness) proxyRun(ctx context.Context, cmp comparison, s side, round int, ref fileSet) (Run, fileSet, error) {
+func (h *harness) proxyRun(ctx context.Context, cmp comparison, s side, round int, ref fileSet) (Run, fileSet, goFetch, error) {
 	dir, done, err := h.scratch(fmt.Sprintf("%s-%s-r%d-%s", slug(cmp.Scenario), cmp.Corpus.Name, round, slug(s.String())))
 	if err != nil {
-		return Run{}, nil, err
+		return Run{}, nil, goFetch{}, err
 	}
 	defer done()
 	src, modcache := filepath.Join(dir, "src"), filepath.Join(dir, "modcache")
 	if err := os.MkdirAll(src, 0o755); err != nil {
-		return Run{}, nil, err
+		return Run{}, nil, goFetch{}, err
 	}
 	if cmp.Cmd.InModule {
-		v, err := h.goVersion(ctx)
-		if err != nil {
-			return Run{}, nil, err
+		v := cmp.Cmd.GoLine
+		if v == "" {
+			if v, err = h.goVersion(ctx); err != nil {
+				return Run{}, nil, goFetch{}, err
+			}
 		}
 		gomod := fmt.Sprintf("module example.com/bench\n\ngo %s\n", v)
 		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(gomod), 0o644); err != nil {
-			return Run{}, nil, err
+			return Run{}, nil, goFetch{}, err
+		}
+		for name, data := range cmp.Cmd.Files {
+			if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
+				return Run{}, nil, goFetch{}, err
+			}
 		}
 	}
 	ms, err := startMirrors(cmp.Corpus.Tree(), cmp.Link, cmp.Mirrors)
 	if err != nil {
-		return Run{}, nil, err
+		return Run{}, nil, goFetch{}, err
 	}
 	env := toolEnv{
 		GoRoot: h.goRoot, Proxy: ms.GOPROXY(cmp.Sep), Mirrors: ms.Mirrors(), SumDB: ms.GOSUMDB(), NoModMod: true,
-		ModCache: modcache, GoCache: h.goCache, Home: filepath.Join(dir, "home"),
+		ModCache: modcache, GoCache: h.goCache, Home: filepath.Join(dir, "home"), Toolchain: cmp.Cmd.Toolchain,
 	}
 	logFile := filepath.Join(dir, "log")
 	run, err := h.timeRun(ctx, s, cmp, ms, env, src, logFile, cmp.Cmd.Args...)
 	if err != nil {
-		return Run{}, nil, err
+		return Run{}, nil, goFetch{}, err
 	}
+	fetched := ms.fetched()
 	var got fileSet
 	if run.Fail == "" {
 		if got, err = scanDownloads(filepath.Join(modcache, "cache", "download")); err != nil {
-			return Run{}, nil, err
+			return Run{}, nil, goFetch{}, err
 		}
 		run.Fail = checkProxyRun(cmp.Cmd, src, logFile, got, ref)
 	}
 	h.logf("%s %s %s round %d/%d %s: %s", cmp.Scenario, cmp.Corpus.Name, cmp.Link, round, cmp.Rounds, s, describeRun(run))
-	return run, got, nil
+	return run, got, fetched, nil
 }
 
 // checkProxyRun is the correctness guard of a proxy-path run that exited
@@ -249,11 +339,12 @@ func checkProxyRun(cmd *proxyCommand, src, logFile string, got, ref fileSet) str
 			return "no go.sum written"
 		}
 	}
-	if cmd.Bin != "" {
-		out, _ := os.ReadFile(logFile)
-		if !installsBin(out, cmd.Bin) {
-			return fmt.Sprintf("go install -n did not install %s into GOPATH/bin", cmd.Bin)
-		}
+	out, _ := os.ReadFile(logFile)
+	if cmd.Bin != "" && !installsBin(out, cmd.Bin) {
+		return fmt.Sprintf("go install -n did not install %s into GOPATH/bin", cmd.Bin)
+	}
+	if cmd.Output != "" && !strings.Contains(string(out), cmd.Output) {
+		return fmt.Sprintf("output does not name %s: %s", cmd.Output, lastLine(string(out), 120))
 	}
 	if ref != nil {
 		if d := diffSets(ref, got); !d.Empty() {
@@ -316,4 +407,64 @@ func (h *harness) goVersion(ctx context.Context) (string, error) {
 	}
 	h.goVer = v
 	return v, nil
+}
+
+// installCommand is go install -n pkgVersion outside a module, served from
+// tree (nil: the -proxy-corpus tree).
+func installCommand(pkgVersion string, tree *Corpus) (*proxyCommand, error) {
+	pkg, _, ok := strings.Cut(pkgVersion, "@")
+	if !ok {
+		return nil, fmt.Errorf("install row %q: want pkg@version", pkgVersion)
+	}
+	bin := binName(pkg)
+	return &proxyCommand{Name: "install -n " + bin, Args: []string{"install", "-n", pkgVersion}, Bin: bin, Corpus: tree,
+		Notes: []string{fmt.Sprintf("go install -n %s outside a module (-n resolves and downloads the whole build but does not compile: the row times the downloads alone)", pkgVersion)}}, nil
+}
+
+// tidyCommand is go mod tidy in a fresh module whose main.go imports
+// imports, none of whose modules it requires: go resolves each import's
+// module by query, then loads and downloads their graph. Afterwards go.mod
+// must require each at the version the tree's listing makes latest.
+func tidyCommand(c *Corpus, imports []string) (*proxyCommand, error) {
+	if len(imports) == 0 {
+		return nil, fmt.Errorf("tidy row: no imports (-proxy-tidy)")
+	}
+	req, err := tidyRequires(listingFS{os.DirFS(c.Tree())}, imports)
+	if err != nil {
+		return nil, fmt.Errorf("tidy row, corpus %s: %w", c.Name, err)
+	}
+	return &proxyCommand{Name: "mod tidy", Args: []string{"mod", "tidy"}, InModule: true, Requires: req,
+		Files: map[string][]byte{"main.go": tidyMain(imports)},
+		Notes: []string{fmt.Sprintf("go mod tidy of a fresh module whose main.go imports packages of %d modules it does not require yet (resolved by @v/list queries, served from the %s tree)", len(req), c.Name)}}, nil
+}
+
+// toolchainCommands are go version in a fresh module whose go line asks
+// for goVersion's toolchain ("go1.27.3") with GOTOOLCHAIN=auto: go
+// downloads the golang.org/toolchain zip, checks it against the checksum
+// database and runs it, so the output must name goVersion. With connCap
+// above zero a second variant runs over a link that caps each connection.
+func toolchainCommands(tree *Corpus, goVersion string, connCap int64) []*proxyCommand {
+	v := strings.TrimPrefix(goVersion, "go")
+	note := fmt.Sprintf("go version in a module whose go.mod says go %s, GOTOOLCHAIN=auto: go downloads the %s toolchain (%s zip, from a tree filled once by the real go) and switches to it", v, goVersion, formatBytes(tree.Want.Size()))
+	base := proxyCommand{Name: "toolchain switch", Args: []string{"version"}, InModule: true, GoLine: v,
+		Toolchain: "auto", Output: goVersion, Corpus: tree, Notes: []string{note}}
+	one := base
+	out := []*proxyCommand{&one}
+	if connCap > 0 {
+		capped := base
+		capped.Name = fmt.Sprintf("toolchain switch, %s per connection", formatBandwidth(connCap))
+		capped.ConnBandwidth = connCap
+		capped.Notes = []string{note, fmt.Sprintf("each connection capped at %s under the shared link, as a mirror or path limiting every stream: one stream takes at least %s for the zip",
+			formatBandwidth(connCap), formatDuration(time.Duration(float64(tree.Want.Size())/float64(connCap)*float64(time.Second))))}
+		out = append(out, &capped)
+	}
+	return out
+}
+
+// proxyMethod is the method section's account of the proxy-path rows.
+func proxyMethod() string {
+	return fmt.Sprintf(`- Proxy-path rows (cold get, install -n of a large tool and of a small one, mod tidy with new imports, a toolchain switch, and their stalled and error variants) run commands that have no go.sum to lean on, each on a fresh module cache and GOPATH (go keeps the checksum database's tree state in $GOPATH/pkg/sumdb): the mirrors also serve a checksum database (/sumdb/%s/…) signing the corpus go.sum hashes, the hashes go checked when a tree was filled and the lookups it cached then (the trees are real module caches, so the hashes are real), go gets GOSUMDB=<that database's key> with no URL, so it asks each GOPROXY entry for /sumdb/…/supported first as with the default database, and GOFLAGS is empty. A run counts only if it exits 0 and leaves the expected result (every requested module required in go.mod at its version and a go.sum; go install -n moving the binary into GOPATH/bin; go version naming the toolchain switched to) and the same module-cache downloads as the row's first successful run.
+- get and install-small are served from the -proxy-corpus tree. The install row's tool and the toolchain row's toolchain are served from tool corpora: trees filled once, outside the namespace, by running the real command (go install -n pkg@version; GOTOOLCHAIN=<toolchain> go version) with a fresh module cache and GOPATH against the user's real proxy, stamped with the command so that another version is filled again. install -n resolves and downloads the whole build but compiles nothing, so it times the downloads alone. The tidy row's module imports packages of modules it does not require, each resolved through the mirrors' @v/list (the versions whose zips the tree holds); go.mod must then require each at the latest of them. The toolchain row's module says go <version> with GOTOOLCHAIN=auto; its second variant caps every connection (-proxy-conn-bandwidth) under the shared bandwidth. The mirrors answer byte-range requests as net/http does (206, 416).
+- Over-fetch: the mirrors count the bytes of every tree file they serve, per file and run. For each gofast run the over-fetch is the bytes of files gofast had served that go, running the same command in the same round, never requested (files go asked for, however often fetched, do not count), as a percentage of the tree bytes served to go; where go's run failed (a stalled or failing mirror), go's first successful run of the command is the reference. Checksum-database traffic is not counted.
+`, sumDBName)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -175,4 +176,57 @@ func zipVersions(fsys fs.FS, dir string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", dir, fs.ErrNotExist)
 	}
 	return b.Bytes(), nil
+}
+
+// addLookups adds the records of every checksum-database lookup the go
+// command cached in a GOPROXY tree that is a real module cache
+// (sumdb/<host>/lookup/<path>@<version>): the lines the real database
+// signed, so that a tool corpus, which has no go.sum, is covered, and a
+// toolchain zip's record carries its go.mod line too, as the real one does.
+func (x *sumIndex) addLookups(tree fs.FS) error {
+	dbs, err := fs.ReadDir(tree, "sumdb")
+	if err != nil {
+		return nil // no lookups cached: nothing to add
+	}
+	for _, db := range dbs {
+		root := "sumdb/" + db.Name() + "/lookup"
+		err := fs.WalkDir(tree, root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if p == root && errors.Is(err, fs.ErrNotExist) {
+					return fs.SkipAll
+				}
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			data, err := fs.ReadFile(tree, p)
+			if err != nil {
+				return err
+			}
+			return x.addGoSum(p, recordLines(data))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordLines returns the go.sum lines of a checksum-database lookup
+// record: the lines after its record number, up to the blank line before
+// the signed tree head.
+func recordLines(data []byte) []byte {
+	lines := strings.Split(string(data), "\n")
+	var b bytes.Buffer
+	for i, l := range lines {
+		if i == 0 {
+			continue // the record number
+		}
+		if strings.TrimSpace(l) == "" {
+			break
+		}
+		b.WriteString(l + "\n")
+	}
+	return b.Bytes()
 }

@@ -36,6 +36,10 @@ type Options struct {
 	// Bandwidth is the emulated link speed in bytes per second, shared by
 	// all connections as a real link is. Zero means unlimited.
 	Bandwidth int64
+	// ConnBandwidth, when above zero, also caps each connection at that
+	// many bytes per second, as a mirror or path that limits every stream
+	// does: only parallel connections then fill Bandwidth.
+	ConnBandwidth int64
 	// Stall makes the server accept connections and read requests but never
 	// answer, like a mirror behind a broken middlebox.
 	Stall bool
@@ -97,6 +101,11 @@ func Start(opts Options) (*Server, error) {
 		s.sumdb = http.StripPrefix("/sumdb/"+opts.SumDB, sumdb.NewServer(sumdb.NewTestServer(skey, opts.Lookup)))
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if opts.ConnBandwidth > 0 {
+		s.srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, connPacerKey{}, &pacer{bytesPerSec: float64(opts.ConnBandwidth)})
+		}
+	}
 	// Clients giving up on a TLS handshake (an untrusted certificate, a
 	// cancelled probe) are what fault tests provoke: not worth a log line.
 	s.srv.Config.ErrorLog = log.New(dropHandshakeErrors{os.Stderr}, "", log.LstdFlags)
@@ -219,8 +228,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found: "+name, http.StatusNotFound)
 		return
 	}
-	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
 	w.Header().Set("Content-Type", contentType(name))
+	if rs, ok := f.(io.ReadSeeker); ok && r.Header.Get("Range") != "" {
+		// Byte ranges (a client fetching one large zip over several
+		// connections) are answered as net/http answers them: 206 with
+		// the range, 416 for one past the end.
+		http.ServeContent(&pacedWriter{ResponseWriter: w, s: s, ctx: r.Context()}, r, name, time.Time{}, rs)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
@@ -301,6 +317,11 @@ func (p *pacedWriter) Write(b []byte) (int, error) {
 	written := 0
 	for len(b) > 0 {
 		n := min(len(b), chunk)
+		if cp, _ := p.ctx.Value(connPacerKey{}).(*pacer); cp != nil {
+			if err := cp.wait(p.ctx, p.s.done, n); err != nil {
+				return written, err
+			}
+		}
 		if p.s.pacer != nil {
 			if err := p.s.pacer.wait(p.ctx, p.s.done, n); err != nil {
 				return written, err
@@ -349,6 +370,10 @@ func (p *pacer) wait(ctx context.Context, done <-chan struct{}, n int) error {
 		return errors.New("server closed")
 	}
 }
+
+// connPacerKey keys a connection's own pacer (Options.ConnBandwidth) in
+// its requests' contexts.
+type connPacerKey struct{}
 
 // slowListener delays the first read on each new connection by one round
 // trip, emulating connection set-up.
