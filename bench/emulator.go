@@ -118,7 +118,7 @@ func startMirrors(tree string, link Link, specs []mirrorSpec) (*mirrorSet, error
 		}
 		if sp.Sums != nil && sp.Kind != stalledMirror {
 			opts.FS = listingFS{opts.FS}
-			opts.SumDB, opts.Lookup = sumDBName, sp.Sums.lookup
+			opts.SumDB, opts.Lookup, opts.SumDBRecords = sumDBName, sp.Sums.lookup, sp.Sums.records()
 		}
 		opts.FS = countingFS{opts.FS, ms.files}
 		s, err := proxytest.Start(opts)

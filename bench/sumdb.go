@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing/fstest"
 
 	"golang.org/x/mod/module"
@@ -28,6 +30,9 @@ type sumIndex struct {
 	// wrote after checking the zip against the real checksum database) and
 	// the go.mod's is computed from the .mod file.
 	tree fs.FS
+
+	recordsOnce sync.Once
+	recs        []module.Version
 }
 
 // newSumIndex returns an empty index reading missing hashes from tree (nil
@@ -94,6 +99,58 @@ func (x *sumIndex) lookup(path, version string) ([]byte, error) {
 		fmt.Fprintf(&b, "%s %s/go.mod %s\n", path, version, mod)
 	}
 	return b.Bytes(), nil
+}
+
+// records returns every module version the index can answer for (its
+// go.sum lines and lookups, and the tree's go.mod files), sorted: the
+// records the mirrors' database holds from the start (see
+// proxytest.Options.SumDBRecords). The real database holds every module
+// before go asks, so its tree does not grow during a run; one that grew
+// with each lookup would give go a new tree head, and new tiles to fetch,
+// at nearly every answer.
+func (x *sumIndex) records() []module.Version {
+	x.recordsOnce.Do(func() {
+		seen := map[module.Version]bool{}
+		add := func(key string) {
+			p, v, ok := strings.Cut(key, " ")
+			if ok {
+				seen[module.Version{Path: p, Version: v}] = true
+			}
+		}
+		for k := range x.zip {
+			add(k)
+		}
+		for k := range x.mod {
+			add(k)
+		}
+		if x.tree != nil {
+			fs.WalkDir(x.tree, ".", func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() || !strings.HasSuffix(p, ".mod") {
+					return nil
+				}
+				dir, file, ok := strings.Cut(p, "/@v/")
+				if !ok || strings.Contains(file, "/") {
+					return nil
+				}
+				mp, err1 := module.UnescapePath(dir)
+				mv, err2 := module.UnescapeVersion(strings.TrimSuffix(file, ".mod"))
+				if err1 == nil && err2 == nil {
+					seen[module.Version{Path: mp, Version: mv}] = true
+				}
+				return nil
+			})
+		}
+		for m := range seen {
+			x.recs = append(x.recs, m)
+		}
+		slices.SortFunc(x.recs, func(a, b module.Version) int {
+			if c := strings.Compare(a.Path, b.Path); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Version, b.Version)
+		})
+	})
+	return x.recs
 }
 
 // treeFile returns the tree's file for path@version with the extension

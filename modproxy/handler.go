@@ -115,9 +115,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found: "+req.Module.Path+" matches GONOPROXY/GOPRIVATE and is not sent to a mirror", http.StatusNotFound)
 		return
 	}
-	if req.Kind == "mod" {
+	if req.Kind == "mod" || req.Kind == "info" {
 		if data := h.takeReadAhead(r.Context(), rel); data != nil {
-			h.readAheadFrom(req.Module, data)
+			if req.Kind == "mod" {
+				h.readAheadFrom(req.Module, data)
+			} else {
+				h.zipAheadFrom(req.Module)
+			}
 			serve(w, r, int64(len(data)), bytes.NewReader(data))
 			return
 		}

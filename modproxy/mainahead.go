@@ -45,7 +45,9 @@ func (h *Handler) providesTool(path string) bool {
 // mainZipAhead is called with every zip of m the proxy has for go (fetched
 // for go, read ahead, or in the module cache). When m can provide one of
 // h.Tools, it reads m's go.mod and go.sum from the zip, once per version,
-// and starts reading ahead what they say the build needs (toolPlan).
+// and starts reading ahead what they say the build needs (toolPlan): the
+// go.mod files, and the zips with their .info files (go stamps the binary
+// with each module of the build and reads its .info for that).
 func (h *Handler) mainZipAhead(m module.Version, r io.ReaderAt, size int64) {
 	if len(h.Tools) == 0 || h.ReadAheadJobs < 0 || !h.providesTool(m.Path) {
 		return
@@ -70,6 +72,7 @@ func (h *Handler) mainZipAhead(m module.Version, r io.ReaderAt, size int64) {
 	}
 	for _, v := range zips {
 		h.zipAhead(v)
+		h.infoAhead(v)
 	}
 }
 

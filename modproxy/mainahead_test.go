@@ -135,11 +135,17 @@ func TestRealGoInstallReadAhead(t *testing.T) {
 	if want := size(deps[2]); unused != want {
 		t.Errorf("zips read ahead and never asked for: %d bytes, want c's, %d", unused, want)
 	}
-	// go loads the graph lazily: it reads the go.mod of each module that
-	// provides a package of the build, and never c's.
-	cmod := int64(len(tree.FS["example.com/c/@v/v1.0.0.mod"].Data))
-	if mu, mun := h.ReadAhead(); mu == 0 || mun != cmod {
-		t.Errorf("go.mod files read ahead: used %d, unused %d; want some used and c's unused (%d)", mu, mun, cmod)
+	// go loads the graph lazily: it reads the go.mod (and, to stamp the
+	// binary, the .info) of each module that provides a package of the
+	// build, and never c's.
+	c := int64(len(tree.FS["example.com/c/@v/v1.0.0.mod"].Data) + len(tree.FS["example.com/c/@v/v1.0.0.info"].Data))
+	if mu, mun := h.ReadAhead(); mu == 0 || mun != c {
+		t.Errorf(".mod and .info files read ahead: used %d, unused %d; want some used and c's unused (%d)", mu, mun, c)
+	}
+	for _, m := range deps[:2] {
+		if n := good.Count("/" + m.Path + "/@v/" + m.Version + ".info"); n != 1 {
+			t.Errorf("%s's .info asked of the mirror %d times, want 1", m.Path, n)
+		}
 	}
 }
 

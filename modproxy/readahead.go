@@ -2,6 +2,7 @@ package modproxy
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/gofastdev/gofast/internal/modcache"
@@ -67,8 +68,8 @@ func (a *readAhead) init() {
 	})
 }
 
-// ReadAhead returns the bytes of go.mod files read ahead that go then
-// asked for (used), and those it has not asked for (unused: over-fetch,
+// ReadAhead returns the bytes of .mod and .info files read ahead that go
+// then asked for (used), and those it has not asked for (unused: over-fetch,
 // which includes what was fetched but dropped over ReadAheadMemory). Once
 // the Handler is closed, unused is final.
 func (h *Handler) ReadAhead() (used, unused int64) {
@@ -211,7 +212,15 @@ func (h *Handler) readAheadFrom(m module.Version, data []byte) {
 // modAhead starts reading dep's go.mod ahead, unless it is private
 // (GONOPROXY), already in the module cache (go reads it there and never
 // asks), or already read ahead or asked for.
-func (h *Handler) modAhead(dep module.Version) {
+func (h *Handler) modAhead(dep module.Version) { h.smallAhead(dep, "mod") }
+
+// infoAhead starts reading dep's .info ahead, as modAhead its go.mod: go
+// asks for the .info of every module of a build it stamps (for the
+// version's time), after the zip.
+func (h *Handler) infoAhead(dep module.Version) { h.smallAhead(dep, "info") }
+
+// smallAhead starts reading dep's .mod or .info (kind) ahead into memory.
+func (h *Handler) smallAhead(dep module.Version, kind string) {
 	if h.ReadAheadJobs < 0 || module.Check(dep.Path, dep.Version) != nil || h.Settings.NoProxy(dep.Path) {
 		return
 	}
@@ -219,7 +228,9 @@ func (h *Handler) modAhead(dep module.Version) {
 	if err != nil {
 		return
 	}
-	if (&modcache.Cache{Root: h.Settings.GOMODCACHE}).HasMod(dep) {
+	rel = strings.TrimSuffix(rel, ".mod") + "." + kind
+	c := &modcache.Cache{Root: h.Settings.GOMODCACHE}
+	if kind == "mod" && c.HasMod(dep) || kind == "info" && c.HasInfo(dep) {
 		return
 	}
 	a := &h.ahead
@@ -236,7 +247,7 @@ func (h *Handler) modAhead(dep module.Version) {
 	a.running++
 	a.changed.Broadcast()
 	a.mu.Unlock()
-	go h.fetchAhead(dep, rel, e)
+	go h.fetchAhead(prefetch.Request{Module: dep, Kind: kind, Rel: rel}, e)
 }
 
 // pruned reports whether go prunes the module graph below the module of
@@ -248,13 +259,14 @@ func pruned(f *modfile.File) bool {
 	return f.Go != nil && toolchain.Compare(f.Go.Version, "1.17") >= 0
 }
 
-// fetchAhead fetches one go.mod for the read-ahead, with the checks go's
-// own request would have (fetchChecked), and keeps it within
+// fetchAhead fetches one .mod or .info for the read-ahead, with the checks
+// go's own request would have (fetchChecked), and keeps it within
 // ReadAheadMemory. A goroutine waiting for its token is cheap; the token
 // bounds the requests in flight. (errgroup's SetLimit would block the
 // caller, which is go's request, at the limit.)
-func (h *Handler) fetchAhead(m module.Version, rel string, e *aheadEntry) {
+func (h *Handler) fetchAhead(req prefetch.Request, e *aheadEntry) {
 	a := &h.ahead
+	rel := req.Rel
 	var data []byte
 	defer func() {
 		a.mu.Lock()
@@ -295,7 +307,7 @@ func (h *Handler) fetchAhead(m module.Version, rel string, e *aheadEntry) {
 	if !e.started {
 		return
 	}
-	f, err := h.fetchChecked(a.ctx, prefetch.Request{Module: m, Kind: "mod", Rel: rel})
+	f, err := h.fetchChecked(a.ctx, req)
 	if err != nil {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log"
@@ -20,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -55,6 +57,12 @@ type Options struct {
 	// server with GOSUMDB set to Server.GOSUMDB.
 	SumDB  string
 	Lookup func(path, version string) ([]byte, error)
+	// SumDBRecords are looked up, in order, when the server starts, so
+	// that the database's tree holds them before anyone asks, as a real
+	// database holds every module: its tree then does not grow while a
+	// run looks them up (each new record would give every later answer
+	// a new tree head, and go new tiles to fetch).
+	SumDBRecords []module.Version
 	// TLS serves https with httptest's self-signed certificate, or with
 	// Certificate when it is set (a certificate of the test's own, for
 	// instance one no client trusts).
@@ -98,7 +106,13 @@ func Start(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.GOSUMDB = vkey
-		s.sumdb = http.StripPrefix("/sumdb/"+opts.SumDB, sumdb.NewServer(sumdb.NewTestServer(skey, opts.Lookup)))
+		ts := sumdb.NewTestServer(skey, opts.Lookup)
+		for _, m := range opts.SumDBRecords {
+			if _, err := ts.Lookup(context.Background(), m); err != nil {
+				return nil, fmt.Errorf("proxytest: checksum database record %s@%s: %w", m.Path, m.Version, err)
+			}
+		}
+		s.sumdb = http.StripPrefix("/sumdb/"+opts.SumDB, sumdb.NewServer(ts))
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	if opts.ConnBandwidth > 0 {
