@@ -71,6 +71,11 @@ type Handler struct {
 	// the zip of each version they resolve (get, install and run of
 	// pkg@version, mod tidy); false reads no zip ahead.
 	ReadAheadZips bool
+	// ReadAheadGraph reads the module graph's walk below an unpruned
+	// go.mod ahead as deep as it goes (go's graph loader walks all of it),
+	// rather than one level ahead of go. Set it for commands that load the
+	// whole graph (get, mod tidy).
+	ReadAheadGraph bool
 	// Tools are the package paths of a go install or go run of
 	// pkg@version: the module providing one is built as go's main module,
 	// so its go.mod and go.sum, read from its zip as soon as the proxy has

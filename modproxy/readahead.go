@@ -205,22 +205,39 @@ func (h *Handler) readAheadFrom(m module.Version, data []byte) {
 		return
 	}
 	for _, r := range f.Require {
-		h.modAhead(r.Mod)
+		h.smallAhead(r.Mod, "mod", h.ReadAheadGraph)
+	}
+}
+
+// graphAheadFrom starts, for ReadAheadGraph, the go.mod files required by
+// data, the go.mod of m read ahead below an unpruned module: go's graph
+// loader walks everything below an unpruned module, whatever each
+// descendant's own go version, so the walk is read ahead as deep as it
+// goes (each file once: seen).
+func (h *Handler) graphAheadFrom(m module.Version, data []byte) {
+	f, err := modfile.ParseLax(m.Path+"@"+m.Version+"/go.mod", data, nil)
+	if err != nil {
+		return
+	}
+	for _, r := range f.Require {
+		h.smallAhead(r.Mod, "mod", true)
 	}
 }
 
 // modAhead starts reading dep's go.mod ahead, unless it is private
 // (GONOPROXY), already in the module cache (go reads it there and never
 // asks), or already read ahead or asked for.
-func (h *Handler) modAhead(dep module.Version) { h.smallAhead(dep, "mod") }
+func (h *Handler) modAhead(dep module.Version) { h.smallAhead(dep, "mod", false) }
 
 // infoAhead starts reading dep's .info ahead, as modAhead its go.mod: go
 // asks for the .info of every module of a build it stamps (for the
 // version's time), after the zip.
-func (h *Handler) infoAhead(dep module.Version) { h.smallAhead(dep, "info") }
+func (h *Handler) infoAhead(dep module.Version) { h.smallAhead(dep, "info", false) }
 
-// smallAhead starts reading dep's .mod or .info (kind) ahead into memory.
-func (h *Handler) smallAhead(dep module.Version, kind string) {
+// smallAhead starts reading dep's .mod or .info (kind) ahead into memory;
+// graph says the go.mod's own requirements are read ahead as soon as it
+// arrives (graphAheadFrom).
+func (h *Handler) smallAhead(dep module.Version, kind string, graph bool) {
 	if h.ReadAheadJobs < 0 || module.Check(dep.Path, dep.Version) != nil || h.Settings.NoProxy(dep.Path) {
 		return
 	}
@@ -247,7 +264,7 @@ func (h *Handler) smallAhead(dep module.Version, kind string) {
 	a.running++
 	a.changed.Broadcast()
 	a.mu.Unlock()
-	go h.fetchAhead(prefetch.Request{Module: dep, Kind: kind, Rel: rel}, e)
+	go h.fetchAhead(prefetch.Request{Module: dep, Kind: kind, Rel: rel}, e, graph)
 }
 
 // pruned reports whether go prunes the module graph below the module of
@@ -264,7 +281,7 @@ func pruned(f *modfile.File) bool {
 // ReadAheadMemory. A goroutine waiting for its token is cheap; the token
 // bounds the requests in flight. (errgroup's SetLimit would block the
 // caller, which is go's request, at the limit.)
-func (h *Handler) fetchAhead(req prefetch.Request, e *aheadEntry) {
+func (h *Handler) fetchAhead(req prefetch.Request, e *aheadEntry, graph bool) {
 	a := &h.ahead
 	rel := req.Rel
 	var data []byte
@@ -313,6 +330,9 @@ func (h *Handler) fetchAhead(req prefetch.Request, e *aheadEntry) {
 	}
 	data = f.Bytes()
 	f.Close()
+	if graph {
+		h.graphAheadFrom(req.Module, data)
+	}
 }
 
 // initSem makes the read-ahead's tokens (ReadAheadJobs of them) for the

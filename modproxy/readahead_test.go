@@ -317,3 +317,35 @@ func TestReadAheadSkipsPrunedModules(t *testing.T) {
 		t.Errorf("ReadAhead() = %d, %d; want 0, 0", used, unused)
 	}
 }
+
+// TestReadAheadGraph: with ReadAheadGraph, go being served an unpruned
+// go.mod starts the whole walk below it, each go.mod once, as go's graph
+// loader walks it (everything below an unpruned module, a pruned
+// descendant's requirements too); without it only one level is read.
+func TestReadAheadGraph(t *testing.T) {
+	mods := chain("1.16", []string{"a", "b", "c", "d", "e"})
+	// c is at go 1.21: below an unpruned module go still walks its
+	// requirements.
+	mods[2].GoMod = strings.Replace(mods[2].GoMod, "go 1.16", "go 1.21", 1)
+	tree := proxytest.MustBuild(mods...)
+	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	h := &Handler{ReadAheadGraph: true}
+	lb := startWith(t, good.URL, &goenv.Settings{}, time.Minute, h)
+	if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
+		t.Fatalf("a.mod: %d", code)
+	}
+	h.ahead.await(idle)
+	for _, n := range []string{"b", "c", "d", "e"} {
+		if c := good.Count(modPath(n)); c != 1 {
+			t.Errorf("%s.mod read ahead %d times, want 1", n, c)
+		}
+	}
+	for _, n := range []string{"b", "c", "d", "e"} {
+		if code, _ := get(t, lb.URL+modPath(n)); code != http.StatusOK {
+			t.Fatalf("%s.mod: %d", n, code)
+		}
+		if c := good.Count(modPath(n)); c != 1 {
+			t.Errorf("%s.mod asked of the mirror %d times after go's request, want 1", n, c)
+		}
+	}
+}

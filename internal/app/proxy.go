@@ -141,13 +141,23 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 	}
 	lb, err := modproxy.Listen(&modproxy.Handler{
 		Fetcher: f, Settings: st, SpoolDir: spool,
-		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, Tools: ra.tools,
+		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, ReadAheadGraph: ra.graph, Tools: ra.tools,
 	})
 	if err != nil {
 		os.RemoveAll(spool)
 		return nil, nil, err
 	}
+	// The chain (the mirror race, when no ranking is cached) is chosen
+	// while go starts, not at go's first request.
+	warm, stopWarm := context.WithCancel(context.Background())
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		f.Chain(warm)
+	}()
 	return lb, func() {
+		stopWarm()
+		<-warmed
 		lb.Close()
 		os.RemoveAll(spool)
 	}, nil
@@ -176,12 +186,14 @@ func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
 // readAhead is what the loopback proxy reads ahead for one go command.
 type readAhead struct {
 	zips  bool     // modproxy.Handler.ReadAheadZips: see readsZips
+	graph bool     // modproxy.Handler.ReadAheadGraph: go get, go mod tidy
 	tools []string // modproxy.Handler.Tools: see wrap.Invocation.Tools
 }
 
 // aheadFor returns what to read ahead for inv.
 func aheadFor(inv wrap.Invocation) readAhead {
-	return readAhead{zips: readsZips(inv), tools: inv.Tools()}
+	graph := inv.Command == "get" || inv.Command == "mod" && inv.Sub == "tidy"
+	return readAhead{zips: readsZips(inv), graph: graph, tools: inv.Tools()}
 }
 
 // readsZips reports whether the command downloads the zip of every module
