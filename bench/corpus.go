@@ -116,14 +116,20 @@ func fillCache(ctx context.Context, goTool, src, dest, sum string, base []string
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go mod download: %w: %s", err, lastLine(string(out), 200))
 	}
-	if err := os.WriteFile(filepath.Join(cache, stampName), []byte(sum+"\n"), 0o644); err != nil {
+	return placeFilled(cache, dest, sum)
+}
+
+// placeFilled stamps the filled folder src with stamp and moves it to
+// dest, replacing what was there: the tree appears at dest only complete.
+func placeFilled(src, dest, stamp string) error {
+	if err := os.WriteFile(filepath.Join(src, stampName), []byte(stamp+"\n"), 0o644); err != nil {
 		return err
 	}
 	if err := removeTree(dest); err != nil {
 		return err
 	}
-	if err := os.Rename(cache, dest); err != nil {
-		return fmt.Errorf("moving the filled cache into place: %w", err)
+	if err := os.Rename(src, dest); err != nil {
+		return fmt.Errorf("moving the filled tree into place: %w", err)
 	}
 	return nil
 }

@@ -125,16 +125,7 @@ func fillToolTree(ctx context.Context, goTool string, base []string, spec toolSp
 	if err := os.Rename(filepath.Join(cache, "cache", "download"), filepath.Join(keep, "cache", "download")); err != nil {
 		return fmt.Errorf("keeping the download tree: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(keep, stampName), []byte(digest+"\n"), 0o644); err != nil {
-		return err
-	}
-	if err := removeTree(dest); err != nil {
-		return err
-	}
-	if err := os.Rename(keep, dest); err != nil {
-		return fmt.Errorf("moving the filled tree into place: %w", err)
-	}
-	return nil
+	return placeFilled(keep, dest, digest)
 }
 
 // toolSpecs lists the tool corpora the selected proxy rows serve from.

@@ -209,12 +209,8 @@ func (s *source) fillSegment(ctx context.Context, e mirrors.Entry, rel string, s
 			return n, retries, err
 		}
 		retries++
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return n, retries, context.Cause(ctx)
-		case <-t.C:
+		if err := pause(ctx, wait); err != nil {
+			return n, retries, err
 		}
 	}
 	return n, retries, nil

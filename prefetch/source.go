@@ -330,12 +330,8 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n 
 			return n, retries, err
 		}
 		retries++
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return n, retries, context.Cause(ctx)
-		case <-t.C:
+		if err := pause(ctx, wait); err != nil {
+			return n, retries, err
 		}
 	}
 }
@@ -595,4 +591,16 @@ func firstLine(s string) string {
 		s = s[:120] + "..."
 	}
 	return s
+}
+
+// pause waits d, or until ctx ends (its cause is returned).
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
 }

@@ -115,17 +115,12 @@ func proxyEnv(env goenv.Environ, st *goenv.Settings, user mirrors.List, lb *modp
 	return env
 }
 
-// startProxy starts the loopback proxy over the session's chain, with a
-// spool directory of its own for zips in flight, reading ahead as ra says
-// with as many streams as the prefetch. The returned func stops it and
-// removes the spool.
-func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopback, func(), error) {
-	spool, err := os.MkdirTemp("", "gofast-proxy-")
-	if err != nil {
-		return nil, nil, err
-	}
+// fetcher returns a Fetcher of single files over the session's chain for
+// st, with go's credentials, the session's stream count, and mirrors that
+// fail demoted in the shared ranking.
+func (s *session) fetcher(st *goenv.Settings) (*prefetch.Fetcher, error) {
 	cacheDir, _ := mirrors.CacheDir(s.env)
-	f, err := prefetch.NewFetcher(prefetch.FetcherOptions{
+	return prefetch.NewFetcher(prefetch.FetcherOptions{
 		Settings: st,
 		Env:      s.env,
 		Auth:     s.auth(st),
@@ -135,6 +130,18 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 			mirrors.Demote(cacheDir, url, reason)
 		},
 	})
+}
+
+// startProxy starts the loopback proxy over the session's chain, with a
+// spool directory of its own for zips in flight, reading ahead as ra says
+// with as many streams as the prefetch. The returned func stops it and
+// removes the spool.
+func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopback, func(), error) {
+	spool, err := os.MkdirTemp("", "gofast-proxy-")
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.fetcher(st)
 	if err != nil {
 		os.RemoveAll(spool)
 		return nil, nil, err

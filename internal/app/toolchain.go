@@ -8,7 +8,6 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/toolchain"
-	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"github.com/gofastdev/gofast/wrap"
 )
@@ -94,17 +93,7 @@ func (s *session) bundleToolchain(ctx context.Context, st *goenv.Settings, d too
 		goos, goarch = runtime.GOOS, runtime.GOARCH
 	}
 	version := toolchain.ModuleVersion(d.Target, goos, goarch)
-	cacheDir, _ := mirrors.CacheDir(s.env)
-	f, err := prefetch.NewFetcher(prefetch.FetcherOptions{
-		Settings: st,
-		Env:      s.env,
-		Auth:     s.auth(st),
-		Chain:    s.chainFunc(st),
-		Jobs:     s.jobs(),
-		OnMirrorFailure: func(url, reason string) {
-			mirrors.Demote(cacheDir, url, reason)
-		},
-	})
+	f, err := s.fetcher(st)
 	if err != nil {
 		return "", err
 	}
