@@ -14,6 +14,9 @@
 //	go run ./bench -quick -out BENCHMARKS.md   # smoke test, about 25 minutes
 //	go run ./bench -out BENCHMARKS.md          # full run, about 1¾ hours on 2 cores
 //
+// The published figures come from a shorter run of every row (about 70
+// minutes; see "Running it" in BENCHMARKS.md for the flags).
+//
 // The first run fills each corpus's GOPROXY tree once from the real proxy
 // (the only network use) into $HOME/.cache/gofast-corpus/<name>; see
 // BENCHMARKS.md and the -h output for the rest.
