@@ -90,11 +90,7 @@ func openCorpus(ctx context.Context, srcRoot, proxyRoot, name, goTool string, ba
 // cache to dest. This is the harness's only use of the network. The cache
 // appears at dest only when complete.
 func fillCache(ctx context.Context, goTool, src, dest, sum string, base []string) error {
-	// The scratch cache lives next to dest so that moving it is a rename.
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return err
-	}
-	work, err := os.MkdirTemp(filepath.Dir(dest), ".fill-")
+	work, err := fillScratch(dest)
 	if err != nil {
 		return err
 	}
@@ -117,6 +113,15 @@ func fillCache(ctx context.Context, goTool, src, dest, sum string, base []string
 		return fmt.Errorf("go mod download: %w: %s", err, lastLine(string(out), 200))
 	}
 	return placeFilled(cache, dest, sum)
+}
+
+// fillScratch makes the scratch folder a fill of dest works in, next to
+// dest so that moving the result into place is a rename.
+func fillScratch(dest string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(filepath.Dir(dest), ".fill-")
 }
 
 // placeFilled stamps the filled folder src with stamp and moves it to

@@ -86,10 +86,7 @@ func openToolCorpus(ctx context.Context, proxyRoot string, spec toolSpec, goTool
 // (the extracted sources and toolchain are not served) under dest, stamped
 // with digest. The tree appears at dest only when complete.
 func fillToolTree(ctx context.Context, goTool string, base []string, spec toolSpec, dest, digest string) error {
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return err
-	}
-	work, err := os.MkdirTemp(filepath.Dir(dest), ".fill-")
+	work, err := fillScratch(dest)
 	if err != nil {
 		return err
 	}

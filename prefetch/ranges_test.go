@@ -103,12 +103,12 @@ func (m *rangeMirror) serve(w http.ResponseWriter, r *http.Request) {
 		m.inFlight--
 		m.mu.Unlock()
 	}()
-	pw := &pacedWriter{ResponseWriter: w, rate: m.perConn, sent: []*atomic.Int64{&m.sent}, start: time.Now()}
+	pw := &proxytest.PacedWriter{ResponseWriter: w, Rate: m.perConn, Sent: []*atomic.Int64{&m.sent}, Start: time.Now()}
 	if rng := r.Header.Get("Range"); rng != "" && !strings.HasSuffix(rng, "-") {
-		pw.sent = append(pw.sent, &m.sentRanges)
+		pw.Sent = append(pw.Sent, &m.sentRanges)
 	}
 	if num == m.resetRequest {
-		pw.resetAfter = m.resetAfter
+		pw.ResetAfter = m.resetAfter
 	}
 	if m.answer != nil && m.answer(pw, r) {
 		return
@@ -131,55 +131,6 @@ func (m *rangeMirror) MaxInFlight() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.maxInFlight
-}
-
-// pacedWriter writes a body in small pieces at rate bytes per second (0:
-// at once), counting them into sent, and closes the connection after
-// resetAfter bytes when that is above 0.
-type pacedWriter struct {
-	http.ResponseWriter
-	rate       int64
-	sent       []*atomic.Int64
-	start      time.Time
-	n          int64
-	resetAfter int64
-}
-
-func (w *pacedWriter) Write(p []byte) (int, error) {
-	written := 0
-	for len(p) > 0 {
-		k := min(len(p), 16<<10)
-		if w.resetAfter > 0 && w.n+int64(k) >= w.resetAfter {
-			k = int(w.resetAfter - w.n)
-			w.ResponseWriter.Write(p[:k])
-			w.count(k)
-			rc := http.NewResponseController(w.ResponseWriter)
-			rc.Flush()
-			if conn, _, err := rc.Hijack(); err == nil {
-				conn.Close()
-			}
-			return written + k, errors.New("connection reset by the test")
-		}
-		n, err := w.ResponseWriter.Write(p[:k])
-		w.n += int64(n)
-		w.count(n)
-		written += n
-		if err != nil {
-			return written, err
-		}
-		p = p[k:]
-		if w.rate > 0 {
-			// Emulates the link's pace; nothing waits for the test here.
-			time.Sleep(time.Until(w.start.Add(time.Duration(w.n * int64(time.Second) / w.rate))))
-		}
-	}
-	return written, nil
-}
-
-func (w *pacedWriter) count(n int) {
-	for _, c := range w.sent {
-		c.Add(int64(n))
-	}
 }
 
 // zipChecker is a Request.Check like the loopback proxy's: the zip

@@ -121,9 +121,9 @@ func (f *rangeFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.inFlight--
 		f.mu.Unlock()
 	}()
-	pw := &throttledWriter{ResponseWriter: w, rate: frontPerConn, sent: &f.zipSent, start: time.Now()}
+	pw := &proxytest.PacedWriter{ResponseWriter: w, Rate: frontPerConn, Sent: []*atomic.Int64{&f.zipSent}, Start: time.Now()}
 	if f.reset.CompareAndSwap(false, true) {
-		pw.resetAfter = frontResetAfter
+		pw.ResetAfter = frontResetAfter
 	}
 	http.ServeContent(pw, r, "toolchain.zip", time.Time{}, bytes.NewReader(f.zip))
 }
@@ -132,45 +132,4 @@ func (f *rangeFront) maxZipsInFlight() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.maxInFlight
-}
-
-// throttledWriter writes a body in 16 KiB pieces at rate bytes per
-// second, counting them into sent, and closes the connection after
-// resetAfter bytes when that is above 0.
-type throttledWriter struct {
-	http.ResponseWriter
-	rate       int64
-	sent       *atomic.Int64
-	start      time.Time
-	n          int64
-	resetAfter int64
-}
-
-func (w *throttledWriter) Write(p []byte) (int, error) {
-	written := 0
-	for len(p) > 0 {
-		k := min(len(p), 16<<10)
-		if w.resetAfter > 0 && w.n+int64(k) >= w.resetAfter {
-			k = int(w.resetAfter - w.n)
-			w.ResponseWriter.Write(p[:k])
-			w.sent.Add(int64(k))
-			rc := http.NewResponseController(w.ResponseWriter)
-			rc.Flush()
-			if conn, _, err := rc.Hijack(); err == nil {
-				conn.Close()
-			}
-			return written + k, errors.New("connection reset by the test")
-		}
-		n, err := w.ResponseWriter.Write(p[:k])
-		w.n += int64(n)
-		w.sent.Add(int64(n))
-		written += n
-		if err != nil {
-			return written, err
-		}
-		p = p[k:]
-		// The link's pace, emulated; nothing waits for the test here.
-		time.Sleep(time.Until(w.start.Add(time.Duration(w.n * int64(time.Second) / w.rate))))
-	}
-	return written, nil
 }
