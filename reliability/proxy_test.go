@@ -5,6 +5,7 @@ package reliability_test
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -559,6 +560,20 @@ func TestProxyExitCodesAndStdio(t *testing.T) {
 	})
 }
 
+// infoWritten reports whether go has put a complete .info file into the
+// module cache (written to a temporary file, then renamed).
+func infoWritten(cache string) bool {
+	found := false
+	filepath.WalkDir(filepath.Join(cache, "cache", "download"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".info") {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
 // firstDiff is the index of the first byte where a and b differ.
 func firstDiff(a, b string) int {
 	n := min(len(a), len(b))
@@ -631,6 +646,20 @@ func interruptWhileWaiting(t *testing.T, w *world, c proxyCommand, bin string) *
 		t.Fatalf("%s %s ended (%v) before the mirror was asked for a zip\n%s", filepath.Base(bin), strings.Join(c.args, " "), cmd.ProcessState, stderr.String())
 	case <-wait.C:
 		t.Fatalf("%s %s: the mirror was not asked for a zip within %v\n%s", filepath.Base(bin), strings.Join(c.args, " "), hardKill, stderr.String())
+	}
+	// go asks for a zip once it has written the version's .info; gofast's
+	// proxy reads the zip ahead as soon as it has served the .info, which
+	// can be before go has written it. The signal goes when go itself is
+	// at the same point, for both, so that what each leaves behind is
+	// compared at the same moment.
+	for !infoWritten(cacheOf(res.scratch)) {
+		select {
+		case <-done:
+			t.Fatalf("%s %s ended (%v) before go wrote an .info\n%s", filepath.Base(bin), strings.Join(c.args, " "), cmd.ProcessState, stderr.String())
+		case <-wait.C:
+			t.Fatalf("%s %s: go wrote no .info within %v\n%s", filepath.Base(bin), strings.Join(c.args, " "), hardKill, stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 	start := time.Now()
 	if err := syscall.Kill(pgid, syscall.SIGINT); err != nil {
