@@ -179,6 +179,16 @@ func (c *Credentials) Has() bool {
 	return false
 }
 
+// Wait waits for the checks of git's credentials started so far, for a
+// caller that wants git's helper told the result before it goes on (go
+// itself does not wait: a check cut short only leaves the helper's cache
+// as it was).
+func (c *Credentials) Wait() {
+	if c != nil {
+		c.checks.Wait()
+	}
+}
+
 // Apply adds the headers go would send with a first request for req, and
 // reports whether it did: Add without an answer.
 func (c *Credentials) Apply(req *http.Request) bool {
