@@ -44,7 +44,7 @@ func authSettings(goauth string, n netrcInfo, hosts []string) Check {
 	if goauth == "" {
 		mode = "GOAUTH unset (netrc)"
 	}
-	usesNetrc := goauth == "" || slices.Contains(strings.Split(goauth, ";"), "netrc")
+	usesNetrc := goauth == "" || slices.ContainsFunc(strings.Split(goauth, ";"), func(m string) bool { return strings.TrimSpace(m) == "netrc" })
 	switch {
 	case !usesNetrc:
 		return newCheck(LayerSettings, "GOAUTH", Pass, mode)

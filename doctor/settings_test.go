@@ -223,4 +223,9 @@ func TestAuthSettings(t *testing.T) {
 	if c := authSettings("off", n, nil); !strings.Contains(c.Detail, "no credentials") {
 		t.Errorf("off: %+v", c)
 	}
+	// go trims the spaces around each method, so netrc after a git dir
+	// is read.
+	if c := authSettings("git /src; netrc", n, []string{"goproxy.corp.example"}); !strings.Contains(c.Detail, "including mirror goproxy.corp.example") {
+		t.Errorf("git dir; netrc: %+v", c)
+	}
 }
