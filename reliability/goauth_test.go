@@ -5,6 +5,7 @@ package reliability_test
 import (
 	"encoding/base64"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,13 +34,18 @@ func TestGOAUTHCommandMirror(t *testing.T) {
 	if err := os.WriteFile(cmd, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	setup := func(name string) (string, []string) {
+	setup := func(name string, goauth ...string) (string, []string) {
 		run := w.scratch(name)
 		pem := filepath.Join(run, "trusted.pem")
 		if err := os.WriteFile(pem, srv.CertificatePEM(), 0o666); err != nil {
 			t.Fatal(err)
 		}
-		return run, w.env(run, "GOPROXY="+srv.URL, "GOAUTH="+cmd, "NETRC="+filepath.Join(run, "no-netrc"), "SSL_CERT_FILE="+pem)
+		value := cmd
+		if len(goauth) > 0 {
+			value = goauth[0]
+		}
+		return run, w.env(run, "GOPROXY="+srv.URL, "GOAUTH="+value, "NETRC="+filepath.Join(run, "no-netrc"), "SSL_CERT_FILE="+pem,
+			"GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0")
 	}
 	check := func(t *testing.T, who string, r *result, run string) {
 		t.Helper()
@@ -57,7 +63,11 @@ func TestGOAUTHCommandMirror(t *testing.T) {
 
 	t.Run("go alone", func(t *testing.T) {
 		run, env := setup("goauth-cmd-go")
+		before := countModuleRequests(srv)
 		check(t, "go", w.goCmd(faultTimeout, env, "mod", "download"), run)
+		if countModuleRequests(srv) == before {
+			t.Fatal("the login mirror served nothing")
+		}
 	})
 	t.Run("gofast", func(t *testing.T) {
 		os.Remove(log)
@@ -70,6 +80,24 @@ func TestGOAUTHCommandMirror(t *testing.T) {
 		runs, _ := os.ReadFile(log)
 		if !strings.HasPrefix(string(runs), "0\n1\n") {
 			t.Errorf("command runs (argument counts) %q, want one without the URL, then with it", runs)
+		}
+	})
+	t.Run("gofast, git dir", func(t *testing.T) {
+		if _, err := exec.LookPath("git"); err != nil {
+			t.Skip("no git")
+		}
+		repo := t.TempDir()
+		helper := "!f() { test \"$1\" = get && { echo username=" + login + "; echo password=" + secret + "; }; true; }; f"
+		for _, args := range [][]string{{"init", "-q", repo}, {"-C", repo, "config", "credential.helper", helper}} {
+			if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+				t.Fatalf("git %s: %v\n%s", args, err, out)
+			}
+		}
+		run, env := setup("goauth-git-gofast", "git "+repo)
+		before := countModuleRequests(srv)
+		check(t, "gofast", w.gofast(faultTimeout, env, "mod", "download"), run)
+		if countModuleRequests(srv) == before {
+			t.Fatal("the login mirror served nothing")
 		}
 	})
 }
