@@ -179,6 +179,16 @@ func (c *Credentials) Has() bool {
 	return false
 }
 
+// Refused is the error of a GOAUTH value go refuses to run with (an
+// empty method, off with others, a git dir that is not an absolute
+// directory), or nil.
+func (c *Credentials) Refused() error {
+	if c == nil {
+		return nil
+	}
+	return c.fatal
+}
+
 // Wait waits for the checks of git's credentials started so far, for a
 // caller that wants git's helper told the result before it goes on (go
 // itself does not wait: a check cut short only leaves the helper's cache
