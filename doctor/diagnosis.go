@@ -100,7 +100,7 @@ func newDiagnosis(o Options) *diagnosis {
 	d.settings = append(d.settings, goflagsSettings(s, o.Env)...)
 	d.settings = append(d.settings, modeSettings(s, o.Env)...)
 	d.settings = append(d.settings, proxyEnvSettings(pc, d.targets)...)
-	d.settings = append(d.settings, authSettings(s.GOAUTH, d.netrc, mirrorHosts(d.targets)))
+	d.settings = append(d.settings, authSettings(s.GOAUTH, d.netrc, mirrorHosts(d.targets), auth.Refused()))
 	return d
 }
 

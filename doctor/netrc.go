@@ -34,8 +34,12 @@ func readNetrc(path string) netrcInfo {
 }
 
 // authSettings is the credentials line: GOAUTH and the netrc file, with the
-// mirror hosts the file has credentials for.
-func authSettings(goauth string, n netrcInfo, hosts []string) Check {
+// mirror hosts the file has credentials for, or refused, the error of a
+// GOAUTH go will not run with.
+func authSettings(goauth string, n netrcInfo, hosts []string, refused error) Check {
+	if refused != nil {
+		return newCheck(LayerSettings, "GOAUTH", Fail, refused.Error()+": go (and gofast) stop at the first https fetch")
+	}
 	goauth = strings.TrimSpace(goauth)
 	if goauth == "off" {
 		return newCheck(LayerSettings, "GOAUTH", Pass, "off: go sends no credentials to mirrors or version control hosts")
@@ -44,7 +48,7 @@ func authSettings(goauth string, n netrcInfo, hosts []string) Check {
 	if goauth == "" {
 		mode = "GOAUTH unset (netrc)"
 	}
-	usesNetrc := goauth == "" || slices.Contains(strings.Split(goauth, ";"), "netrc")
+	usesNetrc := goauth == "" || slices.ContainsFunc(strings.Split(goauth, ";"), func(m string) bool { return strings.TrimSpace(m) == "netrc" })
 	switch {
 	case !usesNetrc:
 		return newCheck(LayerSettings, "GOAUTH", Pass, mode)

@@ -127,8 +127,7 @@ func (p *prober) get(ctx context.Context, client *http.Client, rawURL string, li
 		return a
 	}
 	req.Header.Set("User-Agent", "gofast-doctor")
-	p.auth.Apply(req)
-	resp, err := client.Do(req)
+	resp, err := web.Send(req, p.auth, client.Do)
 	if err == nil && ctx.Err() != nil {
 		// An answer that races the deadline, such as the empty 200 a
 		// server sends when the client's cancellation ends its handler,

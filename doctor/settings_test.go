@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/mod/module"
 
+	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/mirrors"
 )
@@ -216,11 +217,20 @@ func TestAuthSettings(t *testing.T) {
 	if want := []string{"goproxy.corp.example", "git.corp.example"}; strings.Join(n.machines, ",") != strings.Join(want, ",") {
 		t.Fatalf("machines = %v, want %v", n.machines, want)
 	}
-	c := authSettings("", n, []string{"goproxy.corp.example", "public.example"})
+	c := authSettings("", n, []string{"goproxy.corp.example", "public.example"}, nil)
 	if c.Status != Pass || !strings.Contains(c.Detail, "2 machines, including mirror goproxy.corp.example") || strings.Contains(c.Detail, "password") {
 		t.Errorf("got %+v", c)
 	}
-	if c := authSettings("off", n, nil); !strings.Contains(c.Detail, "no credentials") {
+	if c := authSettings("off", n, nil, nil); !strings.Contains(c.Detail, "no credentials") {
 		t.Errorf("off: %+v", c)
+	}
+	// go trims the spaces around each method, so netrc after a git dir
+	// is read.
+	if c := authSettings("git /src; netrc", n, []string{"goproxy.corp.example"}, nil); !strings.Contains(c.Detail, "including mirror goproxy.corp.example") {
+		t.Errorf("git dir; netrc: %+v", c)
+	}
+	auth, _ := goauth.Load("off; netrc", nil)
+	if c := authSettings("off; netrc", n, nil, auth.Refused()); c.Status != Fail || !strings.Contains(c.Detail, "cannot be combined") {
+		t.Errorf("a GOAUTH go refuses: %+v", c)
 	}
 }

@@ -179,9 +179,8 @@ func get(ctx context.Context, client *http.Client, auth *goauth.Credentials, u s
 	if err != nil {
 		return nil, err
 	}
-	auth.Apply(req)
 	req.Header.Set("User-Agent", "gofast (mirror probe)")
-	return client.Do(req)
+	return web.Send(req, auth, client.Do)
 }
 
 // moduleFileURL is <base>/<escaped path>/@v/<escaped version><ext>.

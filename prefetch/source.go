@@ -475,11 +475,16 @@ func (s *source) open(ctx context.Context, hc *retryablehttp.Client, e mirrors.E
 		release()
 		return nil, 0, &netError{err: err}
 	}
-	s.auth.Apply(req.Request)
 	if rng != "" {
 		req.Header.Set("Range", rng)
 	}
-	resp, err := hc.Do(req)
+	resp, err := web.Send(req.Request, s.auth, func(r *http.Request) (*http.Response, error) {
+		rr, err := retryablehttp.FromRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		return hc.Do(rr)
+	})
 	retries := int(st.retries.Load())
 	if err != nil {
 		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -136,13 +137,30 @@ func TestLoadMethods(t *testing.T) {
 	if _, err := Load("netrc;;netrc", env); err == nil {
 		t.Error("empty method: want an error")
 	}
-	c, err := Load("git /src/repo; netrc", env)
+	c, err := Load("git "+t.TempDir()+"; netrc", env)
 	if err != nil || !c.Has() {
 		t.Errorf("git;netrc: err=%v has=%v", err, c.Has())
 	}
+	// A command may give credentials once it runs.
 	c, err = Load("my-helper --flag", env)
-	if err != nil || c.Has() {
+	if err != nil || !c.Has() {
 		t.Errorf("custom command alone: err=%v has=%v", err, c.Has())
+	}
+	// go refuses a git dir that is relative, missing or not a directory,
+	// and git with other than one argument.
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"git", "git src/repo", "git " + filepath.Join(t.TempDir(), "none"), "git " + file, "git a b"} {
+		c, err := Load(v, env)
+		if err == nil || c.Has() {
+			t.Errorf("GOAUTH=%s: err=%v has=%v, want go's refusal", v, err, c.Has())
+		}
+		req, _ := http.NewRequest(http.MethodGet, "https://m.example/x", nil)
+		if _, err := c.Add(req, nil, nil); err == nil {
+			t.Errorf("GOAUTH=%s: a request goes on", v)
+		}
 	}
 }
 

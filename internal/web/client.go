@@ -8,8 +8,11 @@
 //   - credentials travel only over https and never to another host: a URL
 //     carrying a user name and password is refused unless it is https (go's
 //     "refusing to pass credentials to insecure URL"), and an Authorization
-//     header (the one internal/goauth adds from netrc) is dropped on a
+//     header, and every header Send added from GOAUTH, is dropped on a
 //     redirect to plain http or to another host;
+//   - GOAUTH runs as in go (auth.go: Send): credentials before an https
+//     request, GOAUTH asked again and the request sent once more after a
+//     4xx answer;
 //   - dial, TLS handshake and response headers have deadlines.
 //
 // It also classifies failures for retries in one place (retry.go): which
@@ -194,7 +197,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return ErrTooManyRedirects
 	}
 	if req.URL.Scheme != "https" || !strings.EqualFold(req.URL.Host, first.URL.Host) {
-		req.Header.Del("Authorization")
+		dropCredentials(req)
 	}
 	return nil
 }
