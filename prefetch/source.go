@@ -469,7 +469,9 @@ func (s *source) open(ctx context.Context, hc *retryablehttp.Client, e mirrors.E
 	st := &attemptState{kick: func() { dog.Reset(s.idle) }, pause: func() { dog.Stop() }}
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 
-	u := strings.TrimSuffix(e.URL, "/") + "/" + rel
+	// rel is a path, not a piece of URL: a version may hold '#', '%' or a
+	// space, which go escapes (web.Join), and so must the request.
+	u := strings.TrimSuffix(e.URL, "/") + "/" + (&url.URL{Path: rel}).EscapedPath()
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		release()
