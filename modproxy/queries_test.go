@@ -43,6 +43,7 @@ func TestInfoQueries(t *testing.T) {
 	tree.FS["example.com/a/@v/!feature.info"] = infoFile("v1.0.0")
 	tree.FS["example.com/a/@v/v1.1.0+meta.info"] = infoFile("v1.1.0")
 	tree.FS["example.com/a/@v/x#y.info"] = infoFile("v1.0.0")
+	tree.FS["example.com/a/@v/x%y.info"] = infoFile("v1.0.0")
 	// v2.0.0 of a path without /v2 is no version of it, so go accepts
 	// whatever the mirror resolves it to: here the +incompatible one.
 	tree.FS["example.com/a/@v/v2.0.0.info"] = infoFile("v2.0.0+incompatible")
@@ -55,6 +56,7 @@ func TestInfoQueries(t *testing.T) {
 		{"!feature", "v1.0.0"},
 		{"v1.1.0+meta", "v1.1.0"},
 		{"x%23y", "v1.0.0"},
+		{"x%25y", "v1.0.0"},
 		{"v2.0.0", "v2.0.0+incompatible"},
 	} {
 		code, body := get(t, lb.URL+"/example.com/a/@v/"+tc.query+".info")
@@ -64,7 +66,7 @@ func TestInfoQueries(t *testing.T) {
 	}
 	h.zips.running.Wait()
 	reqs := good.Requests()
-	for _, want := range []string{"/example.com/a/@v/!feature.info", "/example.com/a/@v/x#y.info",
+	for _, want := range []string{"/example.com/a/@v/!feature.info", "/example.com/a/@v/x#y.info", "/example.com/a/@v/x%y.info",
 		"/example.com/a/@v/v1.1.0.zip", "/example.com/a/@v/v1.0.0.zip", "/example.com/a/@v/v2.0.0+incompatible.zip"} {
 		if !slices.Contains(reqs, want) {
 			t.Errorf("the mirror was not asked for %s: %v", want, reqs)

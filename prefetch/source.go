@@ -470,8 +470,10 @@ func (s *source) open(ctx context.Context, hc *retryablehttp.Client, e mirrors.E
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 
 	// rel is a path, not a piece of URL: a version may hold '#', '%' or a
-	// space, which go escapes (web.Join), and so must the request.
-	u := strings.TrimSuffix(e.URL, "/") + "/" + (&url.URL{Path: rel}).EscapedPath()
+	// space. Like go's web.Join, it is sent as it is when that is a valid
+	// encoding of itself (the common case, '!' escapes included), and
+	// escaped otherwise.
+	u := strings.TrimSuffix(e.URL, "/") + "/" + (&url.URL{Path: rel, RawPath: rel}).EscapedPath()
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		release()
