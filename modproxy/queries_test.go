@@ -211,25 +211,40 @@ func TestSumDBPathsChecked(t *testing.T) {
 
 // TestSumDBNameWithPath: a checksum database whose name holds a path
 // (GOSUMDB=host/path+key, as cmd/go's own tests use) is served at
-// /sumdb/host/path/, so the real go tool verifies through the proxy.
+// /sumdb/host/path/, so the real go tool verifies through the proxy, both
+// when go finds the database through GOPROXY and when GOSUMDB names its
+// URL (the proxy then stands in for that URL).
 func TestSumDBNameWithPath(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go not on PATH")
 	}
+	const name = "localhost.localdev/sumdb"
 	tree := proxytest.MustBuild(mods...)
-	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "localhost.localdev/sumdb", Lookup: tree.Lookup})
-	cache := t.TempDir()
-	lb := start(t, good.URL, &goenv.Settings{GOMODCACHE: cache, GOSUMDB: good.GOSUMDB})
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/main\n\ngo 1.21\n"), 0o666)
-	env := append(proxytest.GoEnv(os.Environ(), good, cache), "GOPROXY="+lb.URL, "GOFLAGS=-modcacherw")
-	cmd := exec.Command(goTool, "get", "example.com/b@v1.0.0")
-	cmd.Dir, cmd.Env = dir, env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go get: %v\n%s", err, out)
-	}
-	if good.Count("/sumdb/localhost.localdev/sumdb/lookup/example.com/b@v1.0.0") == 0 {
-		t.Errorf("the lookup did not go through the proxy to the mirror: %v", good.Requests())
+	for _, explicit := range []bool{false, true} {
+		good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: name, Lookup: tree.Lookup})
+		gosumdb := good.GOSUMDB
+		if explicit {
+			gosumdb += " " + good.URL + "/sumdb/" + name
+		}
+		cache := t.TempDir()
+		st := &goenv.Settings{GOMODCACHE: cache, GOSUMDB: gosumdb}
+		lb := start(t, good.URL, st)
+		db, err := st.SumDB()
+		if err != nil || db.Name != name {
+			t.Fatalf("GOSUMDB %q: %+v, %v", gosumdb, db, err)
+		}
+		goSumDB, _ := GOSUMDB(lb.URL, gosumdb, db)
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/main\n\ngo 1.21\n"), 0o666)
+		env := append(proxytest.GoEnv(os.Environ(), good, cache), "GOPROXY="+lb.URL, "GOSUMDB="+goSumDB, "GOFLAGS=-modcacherw")
+		cmd := exec.Command(goTool, "get", "example.com/b@v1.0.0")
+		cmd.Dir, cmd.Env = dir, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("GOSUMDB %q: go get: %v\n%s", goSumDB, err, out)
+		}
+		if good.Count("/sumdb/"+name+"/lookup/example.com/b@v1.0.0") == 0 {
+			t.Errorf("GOSUMDB %q: the lookup did not go through the proxy to the mirror: %v", goSumDB, good.Requests())
+		}
 	}
 }
