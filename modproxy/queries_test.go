@@ -248,3 +248,42 @@ func TestSumDBNameWithPath(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSumDBPath: every path go's checksum-database client builds is
+// accepted and rebuilt unchanged; anything else is refused.
+func TestParseSumDBPath(t *testing.T) {
+	for _, tc := range []struct {
+		rest, kind, path string
+	}{
+		{"latest", "latest", ""},
+		{"tile/8/0/000", "tile", ""},
+		{"tile/8/1/012.p/34", "tile", ""},
+		{"tile/8/0/x001/234", "tile", ""},
+		{"tile/8/data/x001/234.p/7", "tile", ""},
+		{"lookup/example.com/a@v1.0.0", "lookup", "example.com/a"},
+		{"lookup/github.com/!burnt!sushi/toml@v1.3.2", "lookup", "github.com/BurntSushi/toml"},
+		{"lookup/example.com/inc@v2.0.0+incompatible", "lookup", "example.com/inc"},
+		{"lookup/example.com/a@v0.0.0-20240102030405-0123456789ab", "lookup", "example.com/a"},
+		{"lookup/golang.org/toolchain@v0.0.1-go1.21.0.linux-amd64", "lookup", "golang.org/toolchain"},
+		{"supported", "", ""},
+		{"lookup/example.com/a@v1.0.0/go.mod", "", ""},
+		{"lookup/example.com/a@master", "", ""},
+		{"lookup/example.com/v2@v1.0.0", "", ""},
+		{"lookup/example.com/a", "", ""},
+		{"tile/8/0/000/../../x", "", ""},
+		{"tile/0/0/000", "", ""},
+		{"latest/", "", ""},
+		{"", "", ""},
+	} {
+		kind, rel, path, err := parseSumDBPath(tc.rest)
+		if tc.kind == "" {
+			if err == nil {
+				t.Errorf("parseSumDBPath(%q) = %q, %q, %q; want an error", tc.rest, kind, rel, path)
+			}
+			continue
+		}
+		if err != nil || kind != tc.kind || rel != tc.rest || path != tc.path {
+			t.Errorf("parseSumDBPath(%q) = %q, %q, %q, %v; want %q, itself, %q", tc.rest, kind, rel, path, err, tc.kind, tc.path)
+		}
+	}
+}
