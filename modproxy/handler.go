@@ -105,8 +105,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rel := strings.TrimPrefix(r.URL.Path, "/")
-	if name, rest, ok := strings.Cut(strings.TrimPrefix(rel, "sumdb/"), "/"); ok && strings.HasPrefix(rel, "sumdb/") {
-		h.serveSumDB(w, r, name, rest)
+	// No module path begins with "sumdb/" (a module path's first element
+	// has a dot), so the two protocols cannot collide.
+	if db, ok := strings.CutPrefix(rel, "sumdb/"); ok {
+		h.serveSumDB(w, r, db)
 		return
 	}
 	req, err := parseModuleRequest(rel)
@@ -121,18 +123,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Kind == "mod" || req.Kind == "info" {
-		if data := h.takeReadAhead(r.Context(), rel); data != nil {
+		if data := h.takeReadAhead(r.Context(), req.Rel); data != nil {
 			if req.Kind == "mod" {
 				h.readAheadFrom(req.Module, data)
 			} else {
-				h.zipAheadFrom(req.Module)
+				h.zipAheadFromInfo(req.Module, data)
 			}
 			serve(w, r, int64(len(data)), bytes.NewReader(data))
 			return
 		}
 	}
 	if req.Kind == "zip" {
-		if f := h.takeZip(r.Context(), rel); f != nil {
+		if f := h.takeZip(r.Context(), req.Rel); f != nil {
 			defer f.Close()
 			serve(w, r, f.Size, f.Reader())
 			return
@@ -144,10 +146,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.serveFetched(w, r, req)
 }
 
-// parseModuleRequest reads a GOPROXY protocol path.
+// parseModuleRequest reads a GOPROXY protocol path. The path and version
+// must be ones go can send: a valid module path, and a version that is a
+// valid file-name element (module.EscapeVersion's rule, which every query
+// go sends as <query>.info meets: a branch, a commit hash, v1.2.3+meta); a
+// .mod or .zip, which go asks only of a version it resolved, must also pass
+// module.Check. Rel, the path sent to every mirror, is rebuilt from the
+// parsed values, escaped as go escapes them, never the bytes go sent.
 func parseModuleRequest(rel string) (prefetch.Request, error) {
 	var req prefetch.Request
-	req.Rel = rel
 	escPath, file, ok := strings.Cut(rel, "/@v/")
 	if !ok {
 		p, found := strings.CutSuffix(rel, "/@latest")
@@ -161,11 +168,15 @@ func parseModuleRequest(rel string) (prefetch.Request, error) {
 		return req, err
 	}
 	req.Module.Path = path
+	if escPath, err = module.EscapePath(path); err != nil {
+		return req, err
+	}
 	if req.Kind == "latest" {
+		req.Rel = escPath + "/@latest"
 		return req, nil
 	}
 	if file == "list" {
-		req.Kind = "list"
+		req.Kind, req.Rel = "list", escPath+"/@v/list"
 		return req, nil
 	}
 	i := strings.LastIndexByte(file, '.')
@@ -182,10 +193,16 @@ func parseModuleRequest(rel string) (prefetch.Request, error) {
 	if err != nil {
 		return req, err
 	}
-	if err := module.Check(path, v); err != nil && ext != "info" {
+	if ext != "info" {
+		if err := module.Check(path, v); err != nil {
+			return req, err
+		}
+	}
+	if escVersion, err = module.EscapeVersion(v); err != nil {
 		return req, err
 	}
 	req.Module.Version, req.Kind = v, ext
+	req.Rel = escPath + "/@v/" + escVersion + "." + ext
 	return req, nil
 }
 
@@ -246,13 +263,26 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 	case "mod":
 		h.readAheadFrom(req.Module, f.Bytes())
 	case "info":
-		h.zipAheadFrom(req.Module)
+		h.zipAheadFromInfo(req.Module, f.Bytes())
 	case "zip":
 		if ra, ok := f.Reader().(io.ReaderAt); ok {
 			h.mainZipAhead(req.Module, ra, f.Size)
 		}
 	}
 	serve(w, r, f.Size, f.Reader())
+}
+
+// zipAheadFromInfo reads ahead the go.mod and zip of the version go was
+// just served an .info for: the version the answer names, which is what
+// go asks for next (for a query such as master or a commit hash it is
+// another version than the one asked), and nothing for an answer that
+// names no version go could ask for.
+func (h *Handler) zipAheadFromInfo(query module.Version, info []byte) {
+	v, err := modcache.InfoVersion(query, info)
+	if err != nil {
+		return
+	}
+	h.zipAheadFrom(module.Version{Path: query.Path, Version: v})
 }
 
 // fetchChecked gets req's file through the chain, refusing wrong bytes:

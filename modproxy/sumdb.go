@@ -3,6 +3,7 @@ package modproxy
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // sumdbBase is where the checksum database is reached, found once per
@@ -23,38 +25,41 @@ type sumdbBase struct {
 	list mirrors.List
 }
 
-// serveSumDB answers /sumdb/<name>/<rest>. go asks "supported" of every
-// GOPROXY entry before it sends a lookup there; the proxy says yes for the
-// database GOSUMDB names and relays lookups, tiles and latest through the
-// chain with gofast's deadlines and retries. go checks every signed answer
-// with its own key, so nothing relayed is trusted that go would not trust.
-func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest string) {
+// serveSumDB answers /sumdb/<name>/<rest>, tail being what follows
+// /sumdb/. go asks "supported" of every GOPROXY entry before it sends a
+// lookup there; the proxy says yes for the database GOSUMDB names (whose
+// name may hold a path: host/path) and relays lookups, tiles and latest
+// through the chain with gofast's deadlines and retries. go checks every
+// signed answer with its own key, so nothing relayed is trusted that go
+// would not trust.
+//
+// Only what go's checksum-database client asks for is relayed, rebuilt
+// from its parsed parts (parseSumDBPath); any other path is 404, as a
+// proxy that does not serve it answers, and never reaches a mirror.
+func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, tail string) {
 	db, err := h.Settings.SumDB()
-	if err != nil || db == nil || db.Name != name {
-		http.Error(w, "not found: checksum database "+name+" is not the one GOSUMDB names", http.StatusNotFound)
+	var rest string
+	ok := err == nil && db != nil
+	if ok {
+		rest, ok = strings.CutPrefix(tail, db.Name+"/")
+	}
+	if !ok {
+		http.Error(w, "not found: /sumdb/"+tail+" is not the checksum database GOSUMDB names", http.StatusNotFound)
 		return
 	}
+	name := db.Name
 	if rest == "supported" {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	kind, _, _ := strings.Cut(rest, "/")
+	kind, rest, path, err := parseSumDBPath(rest)
+	if err != nil {
+		http.Error(w, "not found: /sumdb/"+name+"/: "+err.Error(), http.StatusNotFound)
+		return
+	}
 	m := module.Version{Path: "checksum database " + name + " " + rest}
-	switch kind {
-	case "lookup":
-		mod, _, _ := strings.Cut(strings.TrimPrefix(rest, "lookup/"), "@")
-		path, err := module.UnescapePath(mod)
-		if err != nil {
-			http.Error(w, "not found: "+err.Error(), http.StatusNotFound)
-			return
-		}
-		if h.Settings.NoSumDB(path) {
-			http.Error(w, "not found: "+path+" matches GONOSUMDB/GOPRIVATE and is not looked up", http.StatusNotFound)
-			return
-		}
-	case "tile", "latest":
-	default:
-		http.Error(w, "not found: /sumdb/"+name+"/"+rest, http.StatusNotFound)
+	if kind == "lookup" && h.Settings.NoSumDB(path) {
+		http.Error(w, "not found: "+path+" matches GONOSUMDB/GOPRIVATE and is not looked up", http.StatusNotFound)
 		return
 	}
 	ctx := r.Context()
@@ -89,6 +94,48 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, name, rest 
 		h.tilesAheadFor(name, f.Bytes())
 	}
 	serve(w, r, f.Size, f.Reader())
+}
+
+// parseSumDBPath reads the path of a checksum-database request below
+// /sumdb/<name>/ as go's client (x/mod/sumdb.Client) builds it: "latest",
+// a tile tlog.ParseTilePath accepts, or lookup/<path>@<version>, escaped,
+// whose path and version pass module.Check. It returns the request's kind,
+// its path rebuilt from the parsed parts, and for a lookup the module path.
+func parseSumDBPath(rest string) (kind, rel, path string, err error) {
+	switch {
+	case rest == "latest":
+		return "latest", rest, "", nil
+	case strings.HasPrefix(rest, "tile/"):
+		t, err := tlog.ParseTilePath(rest)
+		if err != nil {
+			return "", "", "", err
+		}
+		return "tile", t.Path(), "", nil
+	case strings.HasPrefix(rest, "lookup/"):
+		escPath, escVersion, ok := strings.Cut(strings.TrimPrefix(rest, "lookup/"), "@")
+		if !ok {
+			return "", "", "", fmt.Errorf("%s is not a lookup of path@version", rest)
+		}
+		path, err := module.UnescapePath(escPath)
+		if err != nil {
+			return "", "", "", err
+		}
+		version, err := module.UnescapeVersion(escVersion)
+		if err != nil {
+			return "", "", "", err
+		}
+		if err := module.Check(path, version); err != nil {
+			return "", "", "", err
+		}
+		if escPath, err = module.EscapePath(path); err != nil {
+			return "", "", "", err
+		}
+		if escVersion, err = module.EscapeVersion(version); err != nil {
+			return "", "", "", err
+		}
+		return "lookup", "lookup/" + escPath + "@" + escVersion, path, nil
+	}
+	return "", "", "", fmt.Errorf("%s is not a checksum database file", rest)
 }
 
 // sumdbList returns the one-entry chain the database is read through

@@ -314,7 +314,9 @@ func contentRangeFrom(v string) int64 {
 // CheckAnswer rejects a mirror's answer that is not the file asked for, as
 // the prefetch does before it publishes anything: an HTML page, garbage, a
 // go.mod that does not parse, a zip that breaks the module zip rules, an
-// .info naming another version, a @v/list that is not a list. It checks the
+// .info go would not accept as the answer to its query (another version
+// than the canonical one asked for, or no valid canonical version at all:
+// modcache.InfoVersion), a @v/list that is not a list. It checks the
 // form, not go.sum: a go command served the answer verifies its hashes
 // itself. data is the answer in memory, file its path when spooled; kind is
 // as in Request.

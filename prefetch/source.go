@@ -469,7 +469,11 @@ func (s *source) open(ctx context.Context, hc *retryablehttp.Client, e mirrors.E
 	st := &attemptState{kick: func() { dog.Reset(s.idle) }, pause: func() { dog.Stop() }}
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 
-	u := strings.TrimSuffix(e.URL, "/") + "/" + rel
+	// rel is a path, not a piece of URL: a version may hold '#', '%' or a
+	// space. Like go's web.Join, it is sent as it is when that is a valid
+	// encoding of itself (the common case, '!' escapes included), and
+	// escaped otherwise.
+	u := strings.TrimSuffix(e.URL, "/") + "/" + (&url.URL{Path: rel, RawPath: rel}).EscapedPath()
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		release()
@@ -509,7 +513,13 @@ func (st *stream) statusError() error {
 	return &HTTPError{URL: st.url, Status: st.resp.StatusCode, Detail: firstLine(string(detail))}
 }
 
-// fromFile serves a file:// GOPROXY entry from disk, as go does.
+// fromFile serves a file:// GOPROXY entry from disk, as go does. The file
+// is opened inside the entry's tree and nowhere else: rel must be a clean
+// slash path below it (no "..", no absolute or empty element, no
+// backslash, which Windows would take for a separator), else it is
+// answered as a file the tree does not have (a 404, as a proxy answers a
+// path it does not serve); and os.Root refuses to follow a symbolic link
+// out of the tree, an error.
 func (s *source) fromFile(ctx context.Context, e mirrors.Entry, rel string, consume consumer) (int64, int, error) {
 	u, err := url.Parse(e.URL)
 	if err != nil {
@@ -519,7 +529,10 @@ func (s *source) fromFile(ctx context.Context, e mirrors.Entry, rel string, cons
 	if runtime.GOOS == "windows" && len(dir) >= 3 && dir[0] == '/' && dir[2] == ':' {
 		dir = dir[1:]
 	}
-	f, err := os.Open(filepath.Join(filepath.FromSlash(dir), filepath.FromSlash(rel)))
+	if !fs.ValidPath(rel) || strings.Contains(rel, `\`) {
+		return 0, 0, &fs.PathError{Op: "open", Path: rel, Err: fmt.Errorf("%w: not a path inside the file:// tree", fs.ErrNotExist)}
+	}
+	f, err := os.OpenInRoot(filepath.FromSlash(dir), filepath.FromSlash(rel))
 	if err != nil {
 		return 0, 0, err
 	}

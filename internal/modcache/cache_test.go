@@ -101,3 +101,36 @@ func TestCacheInfo(t *testing.T) {
 		}
 	}
 }
+
+// TestInfoVersion: an .info answer is held to go's rules for the query
+// it answers: exactly the version asked for a canonical version valid for
+// the path, and for any other query (branch, commit, +meta, v2.0.0 of a
+// path without /v2) a valid canonical version, which may differ.
+func TestInfoVersion(t *testing.T) {
+	for _, tc := range []struct {
+		path, query, answer, want string
+	}{
+		{"golang.org/x/text", "master", "v0.21.0", "v0.21.0"},
+		{"example.com/m", "main", "v0.0.0-20240102030405-0123456789ab", "v0.0.0-20240102030405-0123456789ab"},
+		{"example.com/m", "0123456789ab", "v1.1.0", "v1.1.0"},
+		{"example.com/m", "v1.1.0+meta", "v1.1.0", "v1.1.0"},
+		{"example.com/m", "v2.0.0", "v2.0.0+incompatible", "v2.0.0+incompatible"},
+		{"example.com/m", "v1.0.0", "v1.0.0", "v1.0.0"},
+		{"example.com/m", "v1.0.0", "v1.0.1", ""},
+		{"example.com/m", "master", "v1.2", ""},
+		{"example.com/m", "master", "v1.1.0+meta", ""},
+		{"example.com/m", "master", "master", ""},
+		{"example.com/m", "master", "", ""},
+	} {
+		m := module.Version{Path: tc.path, Version: tc.query}
+		data := []byte(`{"Version":"` + tc.answer + `","Time":"2024-01-02T03:04:05Z"}`)
+		got, err := InfoVersion(m, data)
+		if got != tc.want || (err != nil) != (tc.want == "") {
+			t.Errorf("InfoVersion(%s@%s, %s) = %q, %v; want %q", tc.path, tc.query, tc.answer, got, err, tc.want)
+		}
+		clean, err := CacheInfo(m, data)
+		if (err != nil) != (tc.want == "") || (err == nil && !strings.Contains(string(clean), `"`+tc.want+`"`)) {
+			t.Errorf("CacheInfo(%s@%s, %s) = %s, %v", tc.path, tc.query, tc.answer, clean, err)
+		}
+	}
+}
