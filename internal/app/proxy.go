@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/modproxy"
 	"github.com/gofastdev/gofast/prefetch"
@@ -40,7 +41,18 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 		goEnv = env.With("GOMAXPROCS", strconv.Itoa(s.streams()))
 	}
 	stdio := wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr}
-	if ran, err := s.runProxied(st, args, goEnv, aheadFor(inv), stdio); ran {
+	ra := aheadFor(inv)
+	if len(ra.tools) == 0 {
+		// go install and go run of pkg@version run outside any module,
+		// trusting no go.sum; every other command checks the main
+		// module's (or workspace's) first, and so does the proxy. A go.sum
+		// that cannot be read trusts nothing: the proxy then asks the
+		// database where go would, or go fails on the same file.
+		if files, err := modset.GoSumFiles(modset.Options{Dir: inv.Dir, GOMOD: st.GOMOD, GOWORK: st.GOWORK, GOFLAGS: st.GOFLAGS}); err == nil {
+			ra.sums, _ = modset.ReadGoSums(files)
+		}
+	}
+	if ran, err := s.runProxied(st, args, goEnv, ra, stdio); ran {
 		return err
 	}
 	return s.execGo(args, env)
@@ -120,11 +132,16 @@ func proxyEnv(env goenv.Environ, st *goenv.Settings, user mirrors.List, lb *modp
 // fail demoted in the shared ranking.
 func (s *session) fetcher(st *goenv.Settings) (*prefetch.Fetcher, error) {
 	cacheDir, _ := mirrors.CacheDir(s.env)
+	named, err := mirrors.Named(mirrors.Options{Settings: st, Env: s.env})
+	if err != nil {
+		return nil, err
+	}
 	return prefetch.NewFetcher(prefetch.FetcherOptions{
 		Settings: st,
 		Env:      s.env,
 		Auth:     s.auth(st),
 		Chain:    s.chainFunc(st),
+		Named:    named,
 		Jobs:     s.jobs(),
 		OnMirrorFailure: func(url, reason string) {
 			mirrors.Demote(cacheDir, url, reason)
@@ -147,7 +164,7 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 		return nil, nil, err
 	}
 	lb, err := modproxy.Listen(&modproxy.Handler{
-		Fetcher: f, Settings: st, SpoolDir: spool,
+		Fetcher: f, Settings: st, Sums: ra.sums, SpoolDir: spool,
 		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, ReadAheadGraph: ra.graph, Tools: ra.tools,
 	})
 	if err != nil {
@@ -192,9 +209,10 @@ func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
 
 // readAhead is what the loopback proxy reads ahead for one go command.
 type readAhead struct {
-	zips  bool     // modproxy.Handler.ReadAheadZips: see readsZips
-	graph bool     // modproxy.Handler.ReadAheadGraph: go get, go mod tidy
-	tools []string // modproxy.Handler.Tools: see wrap.Invocation.Tools
+	zips  bool         // modproxy.Handler.ReadAheadZips: see readsZips
+	graph bool         // modproxy.Handler.ReadAheadGraph: go get, go mod tidy
+	tools []string     // modproxy.Handler.Tools: see wrap.Invocation.Tools
+	sums  *modset.Sums // modproxy.Handler.Sums: the go.sum go trusts
 }
 
 // aheadFor returns what to read ahead for inv.
