@@ -9,9 +9,9 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/proxytest"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
-	"github.com/gofastdev/gofast/internal/proxytest"
 	"golang.org/x/mod/module"
 )
 
