@@ -65,11 +65,15 @@ func TestRequestSet(t *testing.T) {
 		// unverified is the module nothing verifies unless go.sum has it.
 		unverified string
 		sumdbOff   bool
+		private    bool
 	}{
 		{name: "go.sum complete", gosum: complete},
 		{name: "go.sum missing entries", gosum: ""},
 		{name: "GONOSUMDB module", gosum: strings.Join(noCorp, ""), env: []string{"GONOSUMDB=corp.example.com"}, unverified: corp},
 		{name: "GOSUMDB=off", gosum: strings.Join(noCorp, ""), env: []string{"GOSUMDB=off"}, sumdbOff: true},
+		// go fetches GOPRIVATE modules directly (here it fails to), and
+		// no mirror may ever see their paths.
+		{name: "GOPRIVATE module", gosum: complete, env: []string{"GOPRIVATE=corp.example.com"}, unverified: "corp.example.com", private: true},
 	}
 	files := func(gosum string) map[string]string {
 		f := map[string]string{"go.mod": gomod, "main.go": mainGo}
@@ -98,6 +102,9 @@ func TestRequestSet(t *testing.T) {
 				n := len(w.good.Requests())
 				base, _, _ := w.runCommand(t, c, realGo(t), hardKill, env...)
 				requireFinished(t, base)
+				if base.code != 0 && !s.private {
+					t.Fatalf("go alone failed (a bug of the test)\n%s", base)
+				}
 				goSet := w.good.Requests()[n:]
 				n = len(w.good.Requests())
 				r, _, _ := w.runCommand(t, c, gofastBin(t), hardKill, env...)
@@ -110,6 +117,13 @@ func TestRequestSet(t *testing.T) {
 				for _, p := range extra(gofastSet, goSet) {
 					if why := notAllowed(p, s.unverified, s.sumdbOff, c.files["go.sum"]); why != "" {
 						t.Errorf("gofast asked the mirror for %s, which go alone did not: %s", p, why)
+					}
+				}
+				if s.private {
+					for _, p := range gofastSet {
+						if strings.Contains(p, "corp.example.com") {
+							t.Errorf("gofast asked the mirror for %s, a GOPRIVATE path", p)
+						}
 					}
 				}
 				if s.name == "go.sum complete" && strings.HasSuffix(c.name, "pinned") {
