@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modset"
@@ -48,7 +50,16 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 		// module's (or workspace's) first, and so does the proxy. A go.sum
 		// that cannot be read trusts nothing: the proxy then asks the
 		// database where go would, or go fails on the same file.
-		if files, err := modset.GoSumFiles(modset.Options{Dir: inv.Dir, GOMOD: st.GOMOD, GOWORK: st.GOWORK, GOFLAGS: st.GOFLAGS}); err == nil {
+		opts := modset.Options{Dir: inv.Dir, GOMOD: st.GOMOD, GOWORK: st.GOWORK, GOFLAGS: st.GOFLAGS}
+		if mf := modfileFlag(inv.Rest, inv.Command == "run"); mf != "" {
+			// go env, run without the command's flags, names the usual
+			// go.mod; go reads the go.sum beside -modfile's instead.
+			opts.GOMOD, opts.GOFLAGS = mf, "-modfile="+mf
+			if !filepath.IsAbs(mf) && inv.Dir != "" {
+				opts.GOMOD = filepath.Join(inv.Dir, mf)
+			}
+		}
+		if files, err := modset.GoSumFiles(opts); err == nil {
 			ra.sums, _ = modset.ReadGoSums(files)
 		}
 	}
@@ -234,4 +245,30 @@ func readsZips(inv wrap.Invocation) bool {
 		return inv.Resolves
 	}
 	return false
+}
+
+// modfileFlag returns the -modfile flag's value among a go command's
+// arguments (the last one wins, as for go's flag package), or "". The
+// search ends at "--" or "-args" (what follows is a test binary's), and
+// with firstOnly at the first argument that is not a flag (go run's
+// program arguments follow it). No package path begins with "-", so
+// elsewhere a -modfile argument can only be the flag.
+func modfileFlag(args []string, firstOnly bool) string {
+	var v string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-args" || a == "--args" || firstOnly && !strings.HasPrefix(a, "-") {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if name != "modfile" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		v = value
+	}
+	return v
 }
