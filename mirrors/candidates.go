@@ -156,3 +156,21 @@ func dedupe(l List) List {
 // sameURLKey is the form under which two spellings of one mirror URL
 // compare equal.
 func sameURLKey(u string) string { return strings.TrimRight(u, "/") }
+
+// Named returns the mirrors the user named: the proxies of GOPROXY (go's
+// default included, when GOPROXY is unset) and of GOFAST_MIRRORS, each with
+// the separator that follows it there. The well-known mirrors gofast adds
+// to the race when GOPROXY is go's default are not among them: bytes that
+// nothing verifies (no go.sum line, no checksum-database lookup) are taken
+// only from named mirrors (prefetch.Request.NamedOnly).
+func Named(opts Options) (List, error) {
+	p, err := makePlan(opts)
+	if err != nil {
+		return nil, err
+	}
+	named := p.user.Proxies()
+	if p.mode == ModeExplicit {
+		named = append(named, p.candidates...)
+	}
+	return named, nil
+}

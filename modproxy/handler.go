@@ -19,13 +19,14 @@
 // other failure of the whole chain is a 502 whose one-line body names the
 // module, the mirror and the cause, which go prints; go verifies every
 // byte it is served against go.sum and the checksum database as it would
-// without gofast; and paths that GONOPROXY or GONOSUMDB cover are never
-// sent anywhere (go does not ask for them; the proxy refuses them if asked).
+// without gofast, and the proxy checks them the same way first (verify.go);
+// paths that GONOPROXY covers are never sent anywhere (go does not ask for
+// them; the proxy refuses them if asked), and nothing is read ahead for
+// them or for GONOSUMDB paths.
 package modproxy
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,11 +38,11 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/internal/redact"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"golang.org/x/mod/module"
-	modzip "golang.org/x/mod/zip"
 )
 
 // Handler serves the GOPROXY protocol and the checksum database over a
@@ -54,6 +55,13 @@ type Handler struct {
 	// GONOSUMDB and GOPRIVATE (refused), GOSUMDB (the database served).
 	// Required.
 	Settings *goenv.Settings
+	// Sums are the hashes go checks downloads against before it asks the
+	// checksum database (modset.GoSumFiles: the main module's go.sum, or
+	// go.work.sum and the workspace modules' go.sum files). The proxy
+	// checks those files against them and looks only the others up, as
+	// go does. Nil means none: go install and go run of pkg@version,
+	// which run outside any module.
+	Sums *modset.Sums
 	// SpoolDir holds zips while they arrive; "" means os.TempDir().
 	SpoolDir string
 	// ReadAheadJobs is how many go.mod files are read ahead at once: when
@@ -123,7 +131,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Kind == "mod" || req.Kind == "info" {
-		if data := h.takeReadAhead(r.Context(), req.Rel); data != nil {
+		if data := h.takeReadAhead(r.Context(), req.Rel); data != nil && h.verifyTaken(r.Context(), req.Kind, req.Module, data, "") == nil {
 			if req.Kind == "mod" {
 				h.readAheadFrom(req.Module, data)
 			} else {
@@ -136,6 +144,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.Kind == "zip" {
 		if f := h.takeZip(r.Context(), req.Rel); f != nil {
 			defer f.Close()
+			if h.verifyTaken(r.Context(), "zip", req.Module, nil, f.Name()) != nil {
+				// Wrong bytes read ahead: go's own request asks again.
+				h.serveFetched(w, r, req)
+				return
+			}
 			serve(w, r, f.Size, f.Reader())
 			return
 		}
@@ -250,7 +263,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 // serveFetched answers through the chain.
 func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefetch.Request) {
 	ctx := r.Context()
-	f, err := h.fetchChecked(ctx, req)
+	f, err := h.fetchVerified(ctx, req, false)
 	if err != nil {
 		if ctx.Err() != nil {
 			return // go went away
@@ -283,56 +296,6 @@ func (h *Handler) zipAheadFromInfo(query module.Version, info []byte) {
 		return
 	}
 	h.zipAheadFrom(module.Version{Path: query.Path, Version: v})
-}
-
-// fetchChecked gets req's file through the chain, refusing wrong bytes:
-// answers CheckAnswer rejects and, for a .mod or .zip, answers whose hash
-// is not the checksum database's.
-func (h *Handler) fetchChecked(ctx context.Context, req prefetch.Request) (*prefetch.File, error) {
-	list, err := h.Fetcher.Chain(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("GOPROXY chain: %w", err)
-	}
-	req.Limit = maxSmall
-	switch req.Kind {
-	case "info":
-		req.Limit = maxInfo
-	case "zip":
-		req.Limit = modzip.MaxZipFile
-		req.SpoolDir = h.SpoolDir
-		if req.SpoolDir == "" {
-			req.SpoolDir = os.TempDir()
-		}
-	}
-	kind, m := req.Kind, req.Module
-	// Wrong bytes from one mirror should cost go nothing when another
-	// has the right ones: the checksum database says what they are. The
-	// lookup runs beside the download, and go's own lookup for the same
-	// module is then answered from memory.
-	var want map[string]string
-	looked := make(chan struct{})
-	if db, _ := h.Settings.SumDB(); kind == "mod" || kind == "zip" {
-		go func() {
-			defer close(looked)
-			want = h.expectedHashes(ctx, db, m)
-		}()
-	} else {
-		close(looked)
-	}
-	// A failed download does not wait for the lookup: want is read only
-	// by Check, after looked.
-	req.Check = func(data []byte, file string) error {
-		if err := prefetch.CheckAnswer(kind, m, data, file); err != nil {
-			return err
-		}
-		select {
-		case <-looked:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		return checkHash(kind, m, want, data, file)
-	}
-	return h.Fetcher.Get(ctx, list, req)
 }
 
 // fail answers a request the chain could not (err names the module or

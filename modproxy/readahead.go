@@ -24,10 +24,11 @@ const (
 // go loads the module graph breadth first, one go.mod per request and
 // GOMAXPROCS requests at a time, each waiting a round trip. When go is
 // served a module's go.mod, the proxy starts fetching the go.mod files of
-// that module's requirements (and their checksum-database lookups, which
-// expectedHashes keeps), so that when go asks for them they are already in
-// memory, for go.mod files whose module go does not prune (before go
-// 1.17: go walks their requirements transitively). It reads exactly one
+// that module's requirements (checked against go.sum, or against the
+// checksum database once go asks: see fetchChecked), so that when go asks
+// for them they are already in memory, for go.mod files whose module go
+// does not prune (before go 1.17: go walks their requirements
+// transitively). It reads exactly one
 // level ahead of go: a go.mod read ahead is
 // parsed for its own requirements only when go asks for it. Reading
 // further ahead would pipeline the walk deeper but fetch go.mod files that

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"golang.org/x/mod/module"
 )
 
 // chain returns modules example.com/ra/<name> v1.0.0, each of names
@@ -63,11 +64,12 @@ func running(h *Handler) int {
 func idle(a *readAhead) bool { return a.running == 0 }
 
 // TestReadAheadChain: go asking for A's go.mod makes the proxy fetch B's
-// (A's requirement) and B's checksum-database lookup before go asks for
-// them, and only those, one level ahead; go's requests for B's go.mod and
-// lookup then cost no mirror request, and start C's read-ahead. Private
-// paths are never read ahead, GONOSUMDB paths are not looked up, and what
-// go never asks for is counted as over-fetch.
+// (A's requirement) before go asks for it, and only that, one level ahead,
+// with no checksum-database lookup (go may never ask for B); go's request
+// for B's go.mod makes the lookup go then makes itself, and go's lookup
+// and its request for B's go.mod then cost no mirror request, and start
+// C's read-ahead. Private and GONOSUMDB paths are never read ahead, and
+// what go never asks for is counted as over-fetch.
 func TestReadAheadChain(t *testing.T) {
 	mods := chain("1.16", []string{"a", "b", "c", "d"},
 		"example.com/ra/x", "v1.0.0",
@@ -88,8 +90,8 @@ func TestReadAheadChain(t *testing.T) {
 	}
 	h.ahead.await(idle)
 	for p, want := range map[string]int{
-		modPath("b"): 1, "/lookup/example.com/ra/b@v1.0.0": 1,
-		modPath("x"): 1, "/nosum.example.com/n/@v/v1.0.0.mod": 1, "/lookup/nosum.example.com/n@v1.0.0": 0,
+		modPath("b"): 1, "/lookup/example.com/ra/b@v1.0.0": 0,
+		modPath("x"): 1, "/nosum.example.com/n/@v/v1.0.0.mod": 0, "/lookup/nosum.example.com/n@v1.0.0": 0,
 		modPath("c"): 0, "/lookup/example.com/ra/c@v1.0.0": 0,
 	} {
 		if n := good.Count(p); n != want {
@@ -104,7 +106,7 @@ func TestReadAheadChain(t *testing.T) {
 		t.Errorf("b's lookup: %d %q", code, body)
 	}
 	if n, m := good.Count(modPath("b")), good.Count("/lookup/example.com/ra/b@v1.0.0"); n != 1 || m != 1 {
-		t.Errorf("b.mod asked of the mirror %d times, its lookup %d; want 1 each (the read-ahead's)", n, m)
+		t.Errorf("b.mod asked of the mirror %d times, its lookup %d; want 1 each (the read-ahead's, and the proxy's check once go asked)", n, m)
 	}
 	h.ahead.await(idle)
 	if n := good.Count(modPath("c")); n != 1 {
@@ -126,7 +128,7 @@ func TestReadAheadChain(t *testing.T) {
 		return n
 	}
 	used, unused := h.ReadAhead()
-	wantUnused := lenOf(modPath("x"), "/nosum.example.com/n/@v/v1.0.0.mod", modPath("c"))
+	wantUnused := lenOf(modPath("x"), modPath("c"))
 	if used != lenOf(modPath("b")) || unused != wantUnused {
 		t.Errorf("ReadAhead() = %d, %d; want %d, %d", used, unused, lenOf(modPath("b")), wantUnused)
 	}
@@ -155,6 +157,7 @@ func TestReadAheadInFlightIsWaitedFor(t *testing.T) {
 		return proxytest.Fault{}
 	}})
 	h := &Handler{}
+	h.Sums = sumsOf(t, tree) // go.sum records them: the read-ahead may fetch them
 	lb := startWith(t, good.URL, nil, time.Minute, h)
 	if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
 		t.Fatalf("a.mod: %d", code)
@@ -187,25 +190,39 @@ func TestReadAheadInFlightIsWaitedFor(t *testing.T) {
 }
 
 // TestReadAheadWrongBytesNotKept: a go.mod read ahead passes the checks
-// go's own request would (here the checksum database's hash), so wrong
-// bytes from one mirror are never kept, and the next mirror's are.
+// go's own request would, so wrong bytes from one mirror are never served:
+// against go.sum as they arrive (the next mirror's are kept), against the
+// checksum database once go asks for them (the read-ahead makes no
+// lookup of its own), when go's request goes on to the next mirror.
 func TestReadAheadWrongBytesNotKept(t *testing.T) {
 	tree := proxytest.MustBuild(chain("1.16", []string{"a", "b"})...)
 	evil := proxytest.MustBuild(append(chain("1.16", []string{"a"}), proxytest.Module{Path: "example.com/ra/b", Version: "v1.0.0", GoMod: "module example.com/ra/b\n\nrequire example.com/evil v1.0.0\n"})...)
 	liar := proxytest.New(t, proxytest.Options{FS: evil.FS})
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS, SumDB: "sum.test", Lookup: tree.Lookup})
-	h := &Handler{}
-	lb := startWith(t, liar.URL+","+good.URL, &goenv.Settings{GOSUMDB: good.GOSUMDB}, time.Minute, h)
-	if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
-		t.Fatalf("a.mod: %d", code)
-	}
-	h.ahead.await(idle)
-	code, body := get(t, lb.URL+modPath("b"))
-	if code != http.StatusOK || body != string(tree.FS[strings.TrimPrefix(modPath("b"), "/")].Data) {
-		t.Errorf("b.mod: %d %q", code, body)
-	}
-	if liar.Count(modPath("b")) != 1 || good.Count(modPath("b")) != 1 {
-		t.Errorf("b.mod asked %d times of the liar, %d of the good mirror; want 1 each", liar.Count(modPath("b")), good.Count(modPath("b")))
+	for _, c := range []struct {
+		name      string
+		sums      bool
+		liarAsked int
+	}{{"go.sum", true, 1}, {"checksum database", false, 2}} {
+		t.Run(c.name, func(t *testing.T) {
+			before, beforeGood := liar.Count(modPath("b")), good.Count(modPath("b"))
+			h := &Handler{}
+			if c.sums {
+				h.Sums = sumsOf(t, tree)
+			}
+			lb := startWith(t, liar.URL+","+good.URL, &goenv.Settings{GOSUMDB: good.GOSUMDB}, time.Minute, h)
+			if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
+				t.Fatalf("a.mod: %d", code)
+			}
+			h.ahead.await(idle)
+			code, body := get(t, lb.URL+modPath("b"))
+			if code != http.StatusOK || body != string(tree.FS[strings.TrimPrefix(modPath("b"), "/")].Data) {
+				t.Errorf("b.mod: %d %q", code, body)
+			}
+			if l, g := liar.Count(modPath("b"))-before, good.Count(modPath("b"))-beforeGood; l != c.liarAsked || g != 1 {
+				t.Errorf("b.mod asked %d times of the liar, %d of the good mirror; want %d and 1", l, g, c.liarAsked)
+			}
+		})
 	}
 }
 
@@ -224,6 +241,8 @@ func TestReadAheadCloseCancels(t *testing.T) {
 		return proxytest.Fault{}
 	}})
 	h := &Handler{}
+	h.Sums = sumsOf(t, tree) // go.sum records them: the read-ahead may fetch them
+	h.Sums.Add(module.Version{Path: "example.com/ra/x", Version: "v1.0.0"}, true, "h1:x")
 	lb := startWith(t, good.URL, nil, time.Minute, h)
 	if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
 		t.Fatalf("a.mod: %d", code)
@@ -305,6 +324,7 @@ func TestReadAheadSkipsPrunedModules(t *testing.T) {
 	tree := proxytest.MustBuild(chain("1.21", []string{"a", "b", "c"})...)
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
 	h := &Handler{}
+	h.Sums = sumsOf(t, tree) // go.sum records them: the read-ahead may fetch them
 	lb := startWith(t, good.URL, &goenv.Settings{}, time.Minute, h)
 	if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
 		t.Fatalf("a.mod: %d", code)
@@ -330,6 +350,7 @@ func TestReadAheadGraph(t *testing.T) {
 	tree := proxytest.MustBuild(mods...)
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
 	h := &Handler{ReadAheadGraph: true}
+	h.Sums = sumsOf(t, tree) // go.sum records them: the read-ahead may fetch them
 	lb := startWith(t, good.URL, &goenv.Settings{}, time.Minute, h)
 	if code, _ := get(t, lb.URL+modPath("a")); code != http.StatusOK {
 		t.Fatalf("a.mod: %d", code)

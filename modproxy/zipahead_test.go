@@ -21,6 +21,7 @@ func TestZipReadAhead(t *testing.T) {
 
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
 	h := &Handler{ReadAheadZips: true}
+	h.Sums = sumsOf(t, tree) // go.sum records them: the read-ahead may fetch them
 	lb := startWith(t, good.URL, &goenv.Settings{}, time.Minute, h)
 	for _, p := range []string{"/example.com/a/@v/v1.0.0.info", "/example.com/b/@v/v1.0.0.info"} {
 		if code, _ := get(t, lb.URL+p); code != http.StatusOK {

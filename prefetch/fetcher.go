@@ -30,6 +30,7 @@ import (
 type Fetcher struct {
 	src          *source
 	rangeStreams int
+	named        mirrors.List
 }
 
 // FetcherOptions configure NewFetcher. Settings is required; every other
@@ -46,6 +47,10 @@ type FetcherOptions struct {
 	// Chain returns the chain to fetch from, called on first use. Nil
 	// means mirrors.ParseList(Settings.GOPROXY).
 	Chain func(ctx context.Context) (mirrors.List, error)
+	// Named are the mirrors the user named (mirrors.Named), the only ones
+	// a Request with NamedOnly is sent to. Nil means every mirror of the
+	// chain was named.
+	Named mirrors.List
 	// Client is the HTTP client. Nil means one built for Jobs streams,
 	// and another that speaks HTTP/1.1 only for the byte ranges of a
 	// toolchain zip, each on a connection of its own.
@@ -90,7 +95,7 @@ func NewFetcher(o FetcherOptions) (*Fetcher, error) {
 		src.rangesHTTP = newRetryClient(web.NewClient(web.Options{Env: o.Env, HTTP1Only: true,
 			MaxIdleConns: o.RangeStreams, MaxIdleConnsPerHost: o.RangeStreams}))
 	}
-	return &Fetcher{src: src, rangeStreams: o.RangeStreams}, nil
+	return &Fetcher{src: src, rangeStreams: o.RangeStreams, named: o.Named}, nil
 }
 
 // source builds the chain walker o describes, with the documented
@@ -142,6 +147,14 @@ func (f *File) Reader() io.Reader {
 	return strings.NewReader(string(f.data))
 }
 
+// Name returns the path of a file kept on disk, "" for one in memory.
+func (f *File) Name() string {
+	if f.file == nil {
+		return ""
+	}
+	return f.file.Name()
+}
+
 // Bytes returns the bytes of a file kept in memory, nil for one on disk.
 func (f *File) Bytes() []byte { return f.data }
 
@@ -178,6 +191,45 @@ type Request struct {
 	// its file) and rejects wrong bytes, which sends the walk to the next
 	// mirror whatever the separator, as prefetch does with wrong bytes.
 	Check func(data []byte, file string) error
+	// NamedOnly sends the request only to mirrors the user named
+	// (FetcherOptions.Named), never to one gofast added to the race: set
+	// it for bytes nothing verifies, which go would have taken only from
+	// the user's own mirrors.
+	NamedOnly bool
+}
+
+// namedOnly returns list without the mirrors the user did not name, its
+// direct or off tail kept. When none of its mirrors is named (the named
+// ones were left out of the race), it is the named mirrors themselves,
+// with their separators, and list's tail.
+func (f *Fetcher) namedOnly(list mirrors.List) mirrors.List {
+	if f.named == nil {
+		return list
+	}
+	named := map[string]bool{}
+	for _, e := range f.named {
+		if e.Kind == mirrors.Proxy {
+			named[strings.TrimRight(e.URL, "/")] = true
+		}
+	}
+	var out, tail mirrors.List
+	for i, e := range list {
+		if e.Kind != mirrors.Proxy {
+			tail = list[i:]
+			break
+		}
+		if named[strings.TrimRight(e.URL, "/")] {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		for _, e := range f.named {
+			if e.Kind == mirrors.Proxy {
+				out = append(out, e)
+			}
+		}
+	}
+	return append(out, tail...)
 }
 
 // Get walks list (the chain, or a part of it) for one file as go walks
@@ -193,6 +245,9 @@ type Request struct {
 func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File, error) {
 	if r.Limit <= 0 {
 		r.Limit = maxGoMod
+	}
+	if r.NamedOnly {
+		list = f.namedOnly(list)
 	}
 	out := &File{}
 	var sp *spool

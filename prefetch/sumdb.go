@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -95,46 +97,112 @@ func (f *Fetcher) LookupSumDB(ctx context.Context, db *goenv.SumDB, key string, 
 	if err != nil {
 		return nil, err
 	}
-	ops := &sumdbOps{ctx: ctx, f: f, base: base, db: db, key: key, files: map[string][]byte{}}
-	c := sumdb.NewClient(ops)
-	lines, err := c.Lookup(m.Path, m.Version)
+	var mu sync.Mutex
+	files := map[string][]byte{}
+	v := f.NewSumDBVerifier(ctx, db, key, SumDBVerifierOptions{
+		Base: func() (mirrors.List, error) { return base, nil },
+		OnRead: func(rel string, data []byte) {
+			mu.Lock()
+			files[rel] = data
+			mu.Unlock()
+		},
+	})
+	lines, err := v.Lookup(m)
+	if err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return &SumDBLookup{Lines: lines, Files: files}, nil
+}
+
+// SumDBVerifier looks module versions up in one checksum database with
+// x/mod's sumdb client, the one go runs: every lookup record's signed tree
+// head is checked with the database's key and the record proven in that
+// tree through its tiles, so that a mirror relaying the database cannot
+// make it say anything the database did not sign. One client serves every
+// lookup, sharing the tiles and the tree it has seen. It is safe for
+// concurrent use.
+type SumDBVerifier struct {
+	db     *goenv.SumDB
+	client *sumdb.Client
+	ops    *sumdbOps
+}
+
+// SumDBVerifierOptions configure NewSumDBVerifier.
+type SumDBVerifierOptions struct {
+	// Base returns the one-entry chain the database is read through
+	// (SumDBBase), asked at the first remote read. Required.
+	Base func() (mirrors.List, error)
+	// ConfigDir is go's own checksum-database state ($GOPATH/pkg/sumdb),
+	// read and never written: the verifier starts from the signed tree go
+	// has seen, as go's client does, and so reads the tiles go would
+	// read. "" starts from no state, as a fresh GOPATH.
+	ConfigDir string
+	// CacheDir is go's checksum-database cache
+	// ($GOMODCACHE/cache/download/sumdb), read and never written: what go
+	// would find there is not fetched. "" means none.
+	CacheDir string
+	// OnRead, when set, is told of every file read from the database, by
+	// its path below /sumdb/<name>/ ("lookup/...", "tile/..."), once read
+	// successfully.
+	OnRead func(rel string, data []byte)
+}
+
+// NewSumDBVerifier returns a verifier of db's answers, checked with key
+// (see goenv.Settings.SumDBKey), read through the Fetcher with ctx.
+func (f *Fetcher) NewSumDBVerifier(ctx context.Context, db *goenv.SumDB, key string, o SumDBVerifierOptions) *SumDBVerifier {
+	ops := &sumdbOps{ctx: ctx, f: f, base: o.Base, db: db, key: key, configDir: o.ConfigDir, cacheDir: o.CacheDir, onRead: o.OnRead}
+	return &SumDBVerifier{db: db, client: sumdb.NewClient(ops), ops: ops}
+}
+
+// Lookup returns m's go.sum lines (its zip's and its go.mod's) as the
+// database signed them. A security error (a forked or inconsistent tree)
+// fails this lookup and every later one, as it stops go.
+func (v *SumDBVerifier) Lookup(m module.Version) ([]string, error) {
+	lines, err := v.client.Lookup(m.Path, m.Version)
 	if err == nil {
 		// The zip's line alone; the go.mod's comes from the same record.
 		var mod []string
-		mod, err = c.Lookup(m.Path, m.Version+"/go.mod")
+		mod, err = v.client.Lookup(m.Path, m.Version+"/go.mod")
 		lines = append(lines, mod...)
 	}
-	ops.mu.Lock()
-	defer ops.mu.Unlock()
-	if ops.security != "" {
-		return nil, fmt.Errorf("checksum database %s: SECURITY ERROR: %s", db.Name, ops.security)
+	if msg := v.ops.securityError(); msg != "" {
+		return nil, fmt.Errorf("checksum database %s: SECURITY ERROR: %s", v.db.Name, msg)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("looking up %s in checksum database %s: %w", m, db.Name, err)
+		return nil, fmt.Errorf("looking up %s in checksum database %s: %w", m, v.db.Name, err)
 	}
-	return &SumDBLookup{Lines: lines, Files: ops.files}, nil
+	return lines, nil
 }
 
-// sumdbOps is the sumdb.ClientOps of LookupSumDB: remote reads through the
-// Fetcher, recorded; configuration (the key, the latest signed tree) in
-// memory; no cache, so that every file the lookup needs is read and
-// recorded.
+// sumdbOps is the sumdb.ClientOps of a SumDBVerifier: remote reads through
+// the Fetcher; the key and the latest signed tree in memory, the tree
+// starting from go's own state when there is one; go's cache read, never
+// written (go writes it itself when it verifies).
 type sumdbOps struct {
-	ctx  context.Context
-	f    *Fetcher
-	base mirrors.List
-	db   *goenv.SumDB
-	key  string
+	ctx       context.Context
+	f         *Fetcher
+	base      func() (mirrors.List, error)
+	db        *goenv.SumDB
+	key       string
+	configDir string
+	cacheDir  string
+	onRead    func(rel string, data []byte)
 
-	mu       sync.Mutex
-	latest   []byte
-	files    map[string][]byte
-	security string
+	mu         sync.Mutex
+	latest     []byte
+	readLatest bool
+	security   string
 }
 
 func (o *sumdbOps) ReadRemote(path string) ([]byte, error) {
 	rel := strings.TrimPrefix(path, "/")
-	file, err := o.f.Get(o.ctx, o.base, Request{
+	base, err := o.base()
+	if err != nil {
+		return nil, err
+	}
+	file, err := o.f.Get(o.ctx, base, Request{
 		Module: module.Version{Path: "checksum database " + o.db.Name + " " + rel},
 		Kind:   "sumdb", Rel: rel, Limit: maxSumDBAnswer,
 	})
@@ -143,9 +211,9 @@ func (o *sumdbOps) ReadRemote(path string) ([]byte, error) {
 	}
 	defer file.Close()
 	data := file.Bytes()
-	o.mu.Lock()
-	o.files[rel] = data
-	o.mu.Unlock()
+	if o.onRead != nil {
+		o.onRead(rel, data)
+	}
 	return data, nil
 }
 
@@ -155,10 +223,19 @@ func (o *sumdbOps) ReadConfig(file string) ([]byte, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if file == o.db.Name+"/latest" {
-		return o.latest, nil
+	if file != o.db.Name+"/latest" {
+		return nil, fmt.Errorf("unknown checksum-database config file %s", file)
 	}
-	return nil, fmt.Errorf("unknown checksum-database config file %s", file)
+	if !o.readLatest {
+		o.readLatest = true
+		if o.configDir != "" {
+			// As go's own ReadConfig: a missing file is no state yet.
+			if data, err := os.ReadFile(filepath.Join(o.configDir, filepath.FromSlash(file))); err == nil {
+				o.latest = data
+			}
+		}
+	}
+	return o.latest, nil
 }
 
 func (o *sumdbOps) WriteConfig(file string, old, new []byte) error {
@@ -174,7 +251,18 @@ func (o *sumdbOps) WriteConfig(file string, old, new []byte) error {
 	return nil
 }
 
-func (o *sumdbOps) ReadCache(file string) ([]byte, error) { return nil, fs.ErrNotExist }
+// ReadCache reads go's cache as go's client does: an empty file (one go
+// is still writing) is not there.
+func (o *sumdbOps) ReadCache(file string) ([]byte, error) {
+	if o.cacheDir == "" {
+		return nil, fs.ErrNotExist
+	}
+	data, err := os.ReadFile(filepath.Join(o.cacheDir, filepath.FromSlash(file)))
+	if err == nil && len(data) == 0 {
+		err = fs.ErrNotExist
+	}
+	return data, err
+}
 
 func (o *sumdbOps) WriteCache(file string, data []byte) {}
 
@@ -186,4 +274,10 @@ func (o *sumdbOps) SecurityError(msg string) {
 	if o.security == "" {
 		o.security = strings.TrimSpace(msg)
 	}
+}
+
+func (o *sumdbOps) securityError() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.security
 }

@@ -3,9 +3,12 @@ package app
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/modset"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/modproxy"
 	"github.com/gofastdev/gofast/prefetch"
@@ -40,7 +43,27 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 		goEnv = env.With("GOMAXPROCS", strconv.Itoa(s.streams()))
 	}
 	stdio := wrap.Stdio{Stdin: s.opts.Stdin, Stdout: s.opts.Stdout, Stderr: s.opts.Stderr}
-	if ran, err := s.runProxied(st, args, goEnv, aheadFor(inv), stdio); ran {
+	ra := aheadFor(inv)
+	if len(ra.tools) == 0 {
+		// go install and go run of pkg@version run outside any module,
+		// trusting no go.sum; every other command checks the main
+		// module's (or workspace's) first, and so does the proxy. A go.sum
+		// that cannot be read trusts nothing: the proxy then asks the
+		// database where go would, or go fails on the same file.
+		opts := modset.Options{Dir: inv.Dir, GOMOD: st.GOMOD, GOWORK: st.GOWORK, GOFLAGS: st.GOFLAGS}
+		if mf := modfileFlag(inv.Rest, inv.Command == "run"); mf != "" {
+			// go env, run without the command's flags, names the usual
+			// go.mod; go reads the go.sum beside -modfile's instead.
+			opts.GOMOD, opts.GOFLAGS = mf, "-modfile="+mf
+			if !filepath.IsAbs(mf) && inv.Dir != "" {
+				opts.GOMOD = filepath.Join(inv.Dir, mf)
+			}
+		}
+		if files, err := modset.GoSumFiles(opts); err == nil {
+			ra.sums, _ = modset.ReadGoSums(files)
+		}
+	}
+	if ran, err := s.runProxied(st, args, goEnv, ra, stdio); ran {
 		return err
 	}
 	return s.execGo(args, env)
@@ -120,11 +143,16 @@ func proxyEnv(env goenv.Environ, st *goenv.Settings, user mirrors.List, lb *modp
 // fail demoted in the shared ranking.
 func (s *session) fetcher(st *goenv.Settings) (*prefetch.Fetcher, error) {
 	cacheDir, _ := mirrors.CacheDir(s.env)
+	named, err := mirrors.Named(mirrors.Options{Settings: st, Env: s.env})
+	if err != nil {
+		return nil, err
+	}
 	return prefetch.NewFetcher(prefetch.FetcherOptions{
 		Settings: st,
 		Env:      s.env,
 		Auth:     s.auth(st),
 		Chain:    s.chainFunc(st),
+		Named:    named,
 		Jobs:     s.jobs(),
 		OnMirrorFailure: func(url, reason string) {
 			mirrors.Demote(cacheDir, url, reason)
@@ -147,7 +175,7 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 		return nil, nil, err
 	}
 	lb, err := modproxy.Listen(&modproxy.Handler{
-		Fetcher: f, Settings: st, SpoolDir: spool,
+		Fetcher: f, Settings: st, Sums: ra.sums, SpoolDir: spool,
 		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, ReadAheadGraph: ra.graph, Tools: ra.tools,
 	})
 	if err != nil {
@@ -192,9 +220,10 @@ func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
 
 // readAhead is what the loopback proxy reads ahead for one go command.
 type readAhead struct {
-	zips  bool     // modproxy.Handler.ReadAheadZips: see readsZips
-	graph bool     // modproxy.Handler.ReadAheadGraph: go get, go mod tidy
-	tools []string // modproxy.Handler.Tools: see wrap.Invocation.Tools
+	zips  bool         // modproxy.Handler.ReadAheadZips: see readsZips
+	graph bool         // modproxy.Handler.ReadAheadGraph: go get, go mod tidy
+	tools []string     // modproxy.Handler.Tools: see wrap.Invocation.Tools
+	sums  *modset.Sums // modproxy.Handler.Sums: the go.sum go trusts
 }
 
 // aheadFor returns what to read ahead for inv.
@@ -216,4 +245,30 @@ func readsZips(inv wrap.Invocation) bool {
 		return inv.Resolves
 	}
 	return false
+}
+
+// modfileFlag returns the -modfile flag's value among a go command's
+// arguments (the last one wins, as for go's flag package), or "". The
+// search ends at "--" or "-args" (what follows is a test binary's), and
+// with firstOnly at the first argument that is not a flag (go run's
+// program arguments follow it). No package path begins with "-", so
+// elsewhere a -modfile argument can only be the flag.
+func modfileFlag(args []string, firstOnly bool) string {
+	var v string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-args" || a == "--args" || firstOnly && !strings.HasPrefix(a, "-") {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if name != "modfile" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		v = value
+	}
+	return v
 }
