@@ -1,6 +1,7 @@
 package modproxy
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // infoFile is an .info answer naming version.
@@ -49,7 +51,13 @@ func TestInfoQueries(t *testing.T) {
 	tree.FS["example.com/a/@v/v2.0.0.info"] = infoFile("v2.0.0+incompatible")
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
 	h := &Handler{ReadAheadZips: true}
-	lb := startWith(t, good.URL, nil, 300*time.Millisecond, h)
+	// A checksum database go would consult: only then is a zip go.sum
+	// does not record worth reading ahead (it is verified when go asks).
+	_, vkey, err := note.GenerateKey(rand.Reader, "sum.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb := startWith(t, good.URL, &goenv.Settings{GOSUMDB: vkey}, 300*time.Millisecond, h)
 	for _, tc := range []struct{ query, want string }{
 		{"master", "v1.1.0"},
 		{"0123456789ab", "v1.0.0"},
