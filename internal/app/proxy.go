@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"os"
 	"strconv"
 
 	"github.com/gofastdev/gofast/internal/goenv"
@@ -133,25 +132,26 @@ func (s *session) fetcher(st *goenv.Settings) (*prefetch.Fetcher, error) {
 }
 
 // startProxy starts the loopback proxy over the session's chain, with a
-// spool directory of its own for zips in flight, reading ahead as ra says
-// with as many streams as the prefetch. The returned func stops it and
-// removes the spool.
+// spool directory of its own for zips in flight (the spools of killed
+// runs swept first: newSpool), reading ahead as ra says with as many
+// streams as the prefetch. The returned func stops it and removes the
+// spool.
 func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopback, func(), error) {
-	spool, err := os.MkdirTemp("", "gofast-proxy-")
+	sp, err := newSpool()
 	if err != nil {
 		return nil, nil, err
 	}
 	f, err := s.fetcher(st)
 	if err != nil {
-		os.RemoveAll(spool)
+		sp.Close()
 		return nil, nil, err
 	}
 	lb, err := modproxy.Listen(&modproxy.Handler{
-		Fetcher: f, Settings: st, SpoolDir: spool,
+		Fetcher: f, Settings: st, SpoolDir: sp.dir,
 		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, ReadAheadGraph: ra.graph, Tools: ra.tools,
 	})
 	if err != nil {
-		os.RemoveAll(spool)
+		sp.Close()
 		return nil, nil, err
 	}
 	// The chain (the mirror race, when no ranking is cached) is chosen
@@ -166,7 +166,7 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 		stopWarm()
 		<-warmed
 		lb.Close()
-		os.RemoveAll(spool)
+		sp.Close()
 	}, nil
 }
 
