@@ -27,7 +27,9 @@ import (
 //     connecting socket (peerIsOwn); the URL carries no secret, so what go
 //     prints (its errors, `go -x`) and what children of `go run` and
 //     `go test` inherit in GOPROXY name nothing another user could use.
-//   - Elsewhere the URL carries a path prefix of 128 random bits that
+//     Listen first checks, over one connection of its own, that the table
+//     can be read here (peerProbe).
+//   - Elsewhere, or where the table cannot be read, the URL carries a path prefix of 128 random bits that
 //     other users cannot guess. go prints that URL in its errors and
 //     `go -x`; the prefix is worth nothing once gofast has exited, since
 //     the proxy dies with it (and go with it: wrap.Run).
@@ -48,6 +50,7 @@ type Loopback struct {
 	ln       net.Listener
 	done     chan struct{}
 	prefix   string
+	peer     bool // connections are admitted by peerIsOwn
 	handlers sync.WaitGroup
 }
 
@@ -73,8 +76,8 @@ func Listen(h http.Handler) (*Loopback, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loopback{h: h, done: make(chan struct{})}
-	if !peerChecked {
+	l := &Loopback{h: h, done: make(chan struct{}), peer: peerProbe(ln)}
+	if !l.peer {
 		var token [16]byte
 		if _, err := rand.Read(token[:]); err != nil {
 			ln.Close()
@@ -89,7 +92,7 @@ func Listen(h http.Handler) (*Loopback, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       loopbackIdleTimeout,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, peerKey{}, peerIsOwn(c))
+			return context.WithValue(ctx, peerKey{}, !l.peer || peerIsOwn(c))
 		},
 		// The server's own complaints (a client gone mid-answer) are
 		// not the user's business: go reports what matters to it.

@@ -10,10 +10,6 @@ import (
 	"strings"
 )
 
-// peerChecked: on Linux the loopback proxy knows which user each
-// connection comes from (peerIsOwn), and needs no secret in its URL.
-const peerChecked = true
-
 // ownUID is the user whose processes the proxy serves; a variable so that
 // a test can play another user.
 var ownUID = os.Geteuid
@@ -60,4 +56,22 @@ func procAddr(a *net.TCPAddr) string {
 		return ""
 	}
 	return fmt.Sprintf("%08X:%04X", binary.NativeEndian.Uint32(ip4), a.Port)
+}
+
+// peerProbe reports whether peerIsOwn works here (a /proc that lists the
+// sockets of this network namespace), over one connection to ln before
+// it serves: the kernel completes it into the backlog, so Accept does
+// not wait.
+func peerProbe(ln net.Listener) bool {
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	s, err := ln.Accept()
+	if err != nil {
+		return false
+	}
+	defer s.Close()
+	return peerIsOwn(s)
 }

@@ -4,10 +4,10 @@ package modproxy
 
 import "net"
 
-// peerChecked: outside Linux the proxy cannot tell which user a loopback
+// peerProbe: outside Linux the proxy cannot tell which user a loopback
 // connection comes from without cgo or per-platform tables, so its URL
 // carries a random path prefix instead (see Loopback).
-const peerChecked = false
+func peerProbe(net.Listener) bool { return false }
 
-// peerIsOwn admits every connection: the prefix guards the proxy.
-func peerIsOwn(net.Conn) bool { return true }
+// peerIsOwn is not used where peerProbe is false.
+func peerIsOwn(net.Conn) bool { return false }
