@@ -10,8 +10,10 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofastdev/gofast/mirrors"
@@ -50,7 +52,8 @@ type Loopback struct {
 	ln       net.Listener
 	done     chan struct{}
 	prefix   string
-	peer     bool // connections are admitted by peerIsOwn
+	peer     bool         // connections are admitted by peerIsOwn
+	uid      atomic.Int64 // the user admitted (a test plays another)
 	handlers sync.WaitGroup
 }
 
@@ -85,6 +88,7 @@ func Listen(h http.Handler) (*Loopback, error) {
 		}
 		l.prefix = "/" + hex.EncodeToString(token[:])
 	}
+	l.uid.Store(int64(os.Geteuid()))
 	l.ln = netutil.LimitListener(ln, loopbackMaxConns)
 	l.URL = "http://" + ln.Addr().String() + l.prefix
 	l.srv = &http.Server{
@@ -92,7 +96,7 @@ func Listen(h http.Handler) (*Loopback, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       loopbackIdleTimeout,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, peerKey{}, !l.peer || peerIsOwn(c))
+			return context.WithValue(ctx, peerKey{}, !l.peer || peerIsOwn(c, int(l.uid.Load())))
 		},
 		// The server's own complaints (a client gone mid-answer) are
 		// not the user's business: go reports what matters to it.

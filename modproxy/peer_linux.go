@@ -10,17 +10,13 @@ import (
 	"strings"
 )
 
-// ownUID is the user whose processes the proxy serves; a variable so that
-// a test can play another user.
-var ownUID = os.Geteuid
-
 // peerIsOwn reports whether the process at the other end of c, a TCP
-// connection over IPv4 loopback, runs as the user gofast runs as. The
+// connection over IPv4 loopback, runs as user uid (gofast's own). The
 // kernel's socket table (/proc/net/tcp) lists the client's socket, with
 // the client's address as its local address and the proxy's as its
 // remote one, and the user that created it. Any doubt (the table cannot
 // be read, the socket is not found) answers no.
-func peerIsOwn(c net.Conn) bool {
+func peerIsOwn(c net.Conn, uid int) bool {
 	local, ok1 := c.RemoteAddr().(*net.TCPAddr)
 	remote, ok2 := c.LocalAddr().(*net.TCPAddr)
 	if !ok1 || !ok2 {
@@ -42,8 +38,8 @@ func peerIsOwn(c net.Conn) bool {
 		if len(fields) < 8 || fields[1] != want[0] || fields[2] != want[1] {
 			continue
 		}
-		uid, err := strconv.Atoi(fields[7])
-		return err == nil && uid == ownUID()
+		owner, err := strconv.Atoi(fields[7])
+		return err == nil && owner == uid
 	}
 	return false
 }
@@ -73,5 +69,5 @@ func peerProbe(ln net.Listener) bool {
 		return false
 	}
 	defer s.Close()
-	return peerIsOwn(s)
+	return peerIsOwn(s, os.Geteuid())
 }

@@ -17,9 +17,9 @@ import (
 // opened gets a bare 404. A new connection is checked anew.
 func fromAnotherUser(t *testing.T, lb *Loopback) {
 	t.Helper()
-	own := ownUID
-	ownUID = func() int { return own() + 1 }
-	defer func() { ownUID = own }()
+	own := lb.uid.Load()
+	lb.uid.Store(own + 1)
+	defer lb.uid.Store(own)
 	http.DefaultClient.CloseIdleConnections()
 	defer http.DefaultClient.CloseIdleConnections()
 	code, body := get(t, lb.URL+"/example.com/a/@v/list")

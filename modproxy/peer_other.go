@@ -10,4 +10,4 @@ import "net"
 func peerProbe(net.Listener) bool { return false }
 
 // peerIsOwn is not used where peerProbe is false.
-func peerIsOwn(net.Conn) bool { return false }
+func peerIsOwn(net.Conn, int) bool { return false }
