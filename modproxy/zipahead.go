@@ -24,9 +24,9 @@ import (
 // record, not a goroutine); go's request for the zip then takes the
 // spooled file, or waits for the fetch under way. The zips spooled and not
 // yet taken are bounded on disk (Handler.SpoolMax): over the bound no
-// further zip is read ahead, and go's own requests are served as always. Modules whose .info go asks for
-// without needing the zip (go list -m) would be over-fetch, which is why
-// the caller enables this per command.
+// further zip is read ahead, and go's own requests are served as always.
+// Modules whose .info go asks for without needing the zip (go list -m)
+// would be over-fetch, which is why the caller enables this per command.
 type zipAhead struct {
 	mu      sync.Mutex
 	byRel   map[string]*zipEntry
