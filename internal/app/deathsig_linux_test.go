@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,12 +18,13 @@ import (
 // leaving go running with a GOPROXY port any local user may bind next.
 // go is kept busy by something other than the proxy (go run waiting for
 // its program, which waits for stdin), so that only the parent-death
-// signal can end it.
+// signal can end it. The program also says what GOPROXY it inherited:
+// the bare loopback address, no secret.
 func TestGoDiesWithGofast(t *testing.T) {
 	w := newE2E(t)
 	cache := w.cache("deathsig")
 	main := "package main\n\nimport (\n\t\"fmt\"\n\t\"io\"\n\t\"os\"\n\n\t_ \"example.com/Upper\"\n\t_ \"example.com/other/v2\"\n)\n\n" +
-		"func main() {\n\tfmt.Println(\"ready\")\n\tio.ReadAll(os.Stdin)\n}\n"
+		"func main() {\n\tfmt.Println(\"ready\", os.Getenv(\"GOPROXY\"))\n\tio.ReadAll(os.Stdin)\n}\n"
 	if err := os.WriteFile(filepath.Join(w.dir, "main.go"), []byte(main), 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -59,13 +61,19 @@ func TestGoDiesWithGofast(t *testing.T) {
 			cmd.Wait()
 		}
 	}()
-	ready := make(chan bool, 1)
+	ready := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		ready <- line == "ready\n"
+		ready <- line
 	}()
 	select {
-	case ok := <-ready:
+	case line := <-ready:
+		goproxy, ok := strings.CutPrefix(strings.TrimSpace(line), "ready ")
+		if ok && !regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+(,|\||$)`).MatchString(goproxy) {
+			// go run's program inherits go's environment: on Linux
+			// the loopback URL there carries no secret either.
+			t.Errorf("the program inherited GOPROXY=%s, not the bare loopback address", goproxy)
+		}
 		if !ok {
 			cmd.Wait()
 			killed = true
