@@ -31,10 +31,12 @@ import (
 //     `go test` inherit in GOPROXY name nothing another user could use.
 //     Listen first checks, over one connection of its own, that the table
 //     can be read here (peerProbe).
-//   - Elsewhere, or where the table cannot be read, the URL carries a path prefix of 128 random bits that
-//     other users cannot guess. go prints that URL in its errors and
-//     `go -x`; the prefix is worth nothing once gofast has exited, since
-//     the proxy dies with it (and go with it: wrap.Run).
+//   - Elsewhere, or where the table cannot be read, the URL carries a
+//     path prefix of 128 random bits that other users cannot guess. go
+//     prints that URL in its errors and `go -x`, and its children inherit
+//     it, all within the user's own reach; the prefix is worth nothing
+//     once gofast has exited, since the proxy dies with it (and go with
+//     it: wrap.Run).
 //
 // A password in the URL (http://_:secret@127.0.0.1:P/) would be redacted
 // by go, but go refuses to send credentials over plain http ("refusing to
