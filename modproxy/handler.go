@@ -87,7 +87,9 @@ type Handler struct {
 	// that go has not yet taken; over it no further zip is read ahead.
 	// 0 means the smaller of DefaultSpoolMax and twice what go has been
 	// served so far (at least 256 MiB); a negative value reads no zip
-	// ahead. go's own requests are never refused for it.
+	// ahead. go's own requests are never refused for it. A zip counts
+	// once it has arrived: the ReadAheadJobs zips in flight may pass the
+	// bound until then, and one that arrives over it is dropped.
 	SpoolMax int64
 
 	served  atomic.Int64 // bytes written to go (spoolMax)
