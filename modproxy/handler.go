@@ -35,6 +35,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
@@ -90,7 +91,16 @@ type Handler struct {
 	// it, decide the build: every go.mod go.sum names, and the zip of every
 	// requirement it has a zip hash for, are read ahead (see mainAhead).
 	Tools []string
+	// SpoolMax bounds the bytes of zips read ahead and spooled on disk
+	// that go has not yet taken; over it no further zip is read ahead.
+	// 0 means the smaller of DefaultSpoolMax and twice what go has been
+	// served so far (at least 256 MiB); a negative value reads no zip
+	// ahead. go's own requests are never refused for it. A zip counts
+	// once it has arrived: the ReadAheadJobs zips in flight may pass the
+	// bound until then, and one that arrives over it is dropped.
+	SpoolMax int64
 
+	served  atomic.Int64 // bytes written to go (spoolMax)
 	sumdb   sumdbBase
 	lookups lookups
 	ahead   readAhead
@@ -108,6 +118,7 @@ const (
 
 // ServeHTTP answers one request from go.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w = h.countServed(w)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return

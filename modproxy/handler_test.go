@@ -195,46 +195,6 @@ func TestPrivatePathsNeverLeave(t *testing.T) {
 	}
 }
 
-// TestLoopbackGuard: without the prefix, or from another address, the
-// proxy answers a bare 404 and the handler never runs.
-func TestLoopbackGuard(t *testing.T) {
-	var mu sync.Mutex
-	calls := 0
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		calls++
-		mu.Unlock()
-		io.WriteString(w, r.URL.Path)
-	})
-	lb, err := Listen(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lb.Close()
-	if !strings.HasPrefix(lb.URL, "http://127.0.0.1:") || len(lb.URL) < len("http://127.0.0.1:1/")+32 {
-		t.Fatalf("URL %s", lb.URL)
-	}
-	base := lb.URL[:strings.LastIndexByte(lb.URL, '/')]
-	for _, u := range []string{base + "/example.com/a/@v/list", base + "/0123456789abcdef0123456789abcdef/example.com/a/@v/list", lb.URL, lb.URL + "x/a"} {
-		if code, _ := get(t, u); code != http.StatusNotFound {
-			t.Errorf("%s: %d", u, code)
-		}
-	}
-	if code, body := get(t, lb.URL+"/example.com/a/@v/list"); code != http.StatusOK || body != "/example.com/a/@v/list" {
-		t.Errorf("with prefix: %d %q", code, body)
-	}
-	rec := httptest.NewRecorder()
-	r := httptest.NewRequest("GET", lb.URL+"/example.com/a/@v/list", nil)
-	r.RemoteAddr = "192.0.2.7:4000"
-	lb.guard(h).ServeHTTP(rec, r)
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("from another address: %d", rec.Code)
-	}
-	if calls != 1 {
-		t.Errorf("handler ran %d times, want 1", calls)
-	}
-}
-
 // TestCacheServed: what the module cache holds is served without asking
 // any mirror.
 func TestCacheServed(t *testing.T) {

@@ -1,6 +1,7 @@
 package modproxy
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -9,20 +10,43 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofastdev/gofast/mirrors"
+	"golang.org/x/net/netutil"
 )
 
-// Loopback is a Handler served on 127.0.0.1, on a port the kernel chooses,
-// below a path prefix of 128 random bits: another local user can connect
-// to the port but cannot guess the prefix, so cannot use the proxy to
-// reach the user's authenticated mirrors. Requests from any address other
-// than loopback, or without the prefix, get a bare 404.
+// Loopback is a Handler served on 127.0.0.1, on a port the kernel chooses.
+// Another local user can connect to the port, and must not be able to use
+// the proxy to reach the user's authenticated mirrors, so every connection
+// is admitted only from the user's own processes:
+//
+//   - On Linux the kernel's socket table says which user opened the
+//     connecting socket (peerIsOwn); the URL carries no secret, so what go
+//     prints (its errors, `go -x`) and what children of `go run` and
+//     `go test` inherit in GOPROXY name nothing another user could use.
+//     Listen first checks, over one connection of its own, that the table
+//     can be read here (peerProbe).
+//   - Elsewhere, or where the table cannot be read, the URL carries a
+//     path prefix of 128 random bits that other users cannot guess. go
+//     prints that URL in its errors and `go -x`, and its children inherit
+//     it, all within the user's own reach; the prefix is worth nothing
+//     once gofast has exited, since the proxy dies with it (and go with
+//     it: wrap.Run).
+//
+// A password in the URL (http://_:secret@127.0.0.1:P/) would be redacted
+// by go, but go refuses to send credentials over plain http ("refusing to
+// pass credentials to insecure URL", cmd/go/internal/web), and GOAUTH
+// applies to https only; so neither can carry the secret.
+//
+// Requests from any address other than loopback, from another user, or
+// without the prefix get a bare 404.
 type Loopback struct {
-	// URL is the proxy's GOPROXY base URL, prefix included.
+	// URL is the proxy's GOPROXY base URL, prefix (if any) included.
 	URL string
 
 	srv      *http.Server
@@ -30,42 +54,73 @@ type Loopback struct {
 	ln       net.Listener
 	done     chan struct{}
 	prefix   string
+	peer     bool         // connections are admitted by peerIsOwn
+	uid      atomic.Int64 // the user admitted (a test plays another)
 	handlers sync.WaitGroup
 }
+
+// Bounds of the loopback server. go keeps at most GOMAXPROCS connections
+// busy (64 for a fetch-only command, maxGoStreams) and reuses idle ones,
+// so the cap only stops a runaway client from exhausting descriptors; a
+// connection beyond it waits in the kernel's backlog. Idle connections
+// are closed after loopbackIdleTimeout, as go's own transport does after
+// 90 s.
+const (
+	loopbackMaxConns    = 256
+	loopbackIdleTimeout = 90 * time.Second
+)
+
+// peerKey marks, in a connection's context, whether its peer is one of
+// the user's own processes.
+type peerKey struct{}
 
 // Listen starts serving h on loopback. Close stops it, and closes h too
 // when h is an io.Closer (a Handler, whose read-ahead then stops).
 func Listen(h http.Handler) (*Loopback, error) {
-	var token [16]byte
-	if _, err := rand.Read(token[:]); err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	l := &Loopback{h: h, ln: ln, done: make(chan struct{}), prefix: "/" + hex.EncodeToString(token[:])}
+	l := &Loopback{h: h, done: make(chan struct{}), peer: peerProbe(ln)}
+	if !l.peer {
+		var token [16]byte
+		if _, err := rand.Read(token[:]); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		l.prefix = "/" + hex.EncodeToString(token[:])
+	}
+	l.uid.Store(int64(os.Geteuid()))
+	l.ln = netutil.LimitListener(ln, loopbackMaxConns)
 	l.URL = "http://" + ln.Addr().String() + l.prefix
 	l.srv = &http.Server{
 		Handler:           l.guard(h),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       loopbackIdleTimeout,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, peerKey{}, !l.peer || peerIsOwn(c, int(l.uid.Load())))
+		},
 		// The server's own complaints (a client gone mid-answer) are
 		// not the user's business: go reports what matters to it.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() {
 		defer close(l.done)
-		l.srv.Serve(ln)
+		l.srv.Serve(l.ln)
 	}()
 	return l, nil
 }
 
-// guard admits only loopback peers that know the prefix.
+// guard admits only the user's own loopback peers that know the prefix.
 func (l *Loopback) guard(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		ip := net.ParseIP(host)
 		if err != nil || ip == nil || !ip.IsLoopback() {
+			http.NotFound(w, r)
+			return
+		}
+		if own, _ := r.Context().Value(peerKey{}).(bool); !own {
 			http.NotFound(w, r)
 			return
 		}

@@ -243,4 +243,12 @@ func TestTilesReadAhead(t *testing.T) {
 	if used, _ := h.TilesReadAhead(); used == 0 {
 		t.Error("go was served no tile read ahead")
 	}
+	// A tile go took is in go's cache now: the proxy keeps it no longer.
+	h.tiles.mu.Lock()
+	for p, e := range h.tiles.byPath {
+		if e.used {
+			t.Errorf("tile %s is still held after go took it", p)
+		}
+	}
+	h.tiles.mu.Unlock()
 }

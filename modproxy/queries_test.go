@@ -1,7 +1,6 @@
 package modproxy
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/proxytest"
-	"golang.org/x/mod/sumdb/note"
 )
 
 // infoFile is an .info answer naming version.
@@ -53,11 +51,7 @@ func TestInfoQueries(t *testing.T) {
 	h := &Handler{ReadAheadZips: true}
 	// A checksum database go would consult: only then is a zip go.sum
 	// does not record worth reading ahead (it is verified when go asks).
-	_, vkey, err := note.GenerateKey(rand.Reader, "sum.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lb := startWith(t, good.URL, &goenv.Settings{GOSUMDB: vkey}, 300*time.Millisecond, h)
+	lb := startWith(t, good.URL, &goenv.Settings{GOSUMDB: unaskedSumDB(t)}, 300*time.Millisecond, h)
 	for _, tc := range []struct{ query, want string }{
 		{"master", "v1.1.0"},
 		{"0123456789ab", "v1.0.0"},

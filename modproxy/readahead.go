@@ -38,12 +38,15 @@ type readAhead struct {
 	once   sync.Once
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	sem    chan struct{} // one token per fetch in flight
+	// fetches runs the .mod, .info and tile fetches, ReadAheadJobs at a
+	// time; walks runs the tile walks of lookup answers, which wait for
+	// their tiles' fetches.
+	fetches, walks *pool
 
 	mu      sync.Mutex
 	changed *sync.Cond // broadcast on every change of running or byRel
 	closed  bool
-	running int                    // fetch goroutines not yet returned
+	running int                    // fetches and walks queued or running
 	byRel   map[string]*aheadEntry // fetched or being fetched, not yet served
 	seen    map[string]bool        // every .mod started or served once
 	held    int64                  // bytes of the entries in byRel
@@ -258,14 +261,15 @@ func (h *Handler) smallAhead(dep module.Version, kind string, graph bool) {
 		a.mu.Unlock()
 		return
 	}
-	h.initSem()
+	h.initPools()
 	a.seen[rel] = true
 	e := &aheadEntry{done: make(chan struct{}), claim: make(chan struct{})}
 	a.byRel[rel] = e
 	a.running++
 	a.changed.Broadcast()
 	a.mu.Unlock()
-	go h.fetchAhead(prefetch.Request{Module: dep, Kind: kind, Rel: rel}, e, graph)
+	req := prefetch.Request{Module: dep, Kind: kind, Rel: rel}
+	a.fetches.Go(func() { h.fetchAhead(req, e, graph) })
 }
 
 // pruned reports whether go prunes the module graph below the module of
@@ -279,9 +283,8 @@ func pruned(f *modfile.File) bool {
 
 // fetchAhead fetches one .mod or .info for the read-ahead, with the checks
 // go's own request would have (fetchChecked), and keeps it within
-// ReadAheadMemory. A goroutine waiting for its token is cheap; the token
-// bounds the requests in flight. (errgroup's SetLimit would block the
-// caller, which is go's request, at the limit.)
+// ReadAheadMemory. It runs on the fetches pool, whose size bounds the
+// requests in flight; an entry go claimed while it was queued is skipped.
 func (h *Handler) fetchAhead(req prefetch.Request, e *aheadEntry, graph bool) {
 	a := &h.ahead
 	rel := req.Rel
@@ -311,14 +314,9 @@ func (h *Handler) fetchAhead(req prefetch.Request, e *aheadEntry, graph bool) {
 		a.changed.Broadcast()
 		a.mu.Unlock()
 	}()
-	select {
-	case a.sem <- struct{}{}:
-	case <-e.claim:
-		return
-	case <-a.ctx.Done():
+	if a.ctx.Err() != nil {
 		return
 	}
-	defer func() { <-a.sem }()
 	a.mu.Lock()
 	e.started = !e.claimed
 	a.mu.Unlock()
@@ -336,17 +334,23 @@ func (h *Handler) fetchAhead(req prefetch.Request, e *aheadEntry, graph bool) {
 	}
 }
 
-// initSem makes the read-ahead's tokens (ReadAheadJobs of them) for the
-// go.mod files and tiles read ahead. Call it with the lock held.
-func (h *Handler) initSem() {
+// initPools makes the read-ahead's pools: ReadAheadJobs workers for the
+// go.mod files, .info files and tiles read ahead, as many for the tile
+// walks. Call it with the lock held.
+func (h *Handler) initPools() {
 	a := &h.ahead
-	if a.sem == nil {
-		n := h.ReadAheadJobs
-		if n == 0 {
-			n = DefaultReadAheadJobs
-		}
-		a.sem = make(chan struct{}, n)
+	if a.fetches == nil {
+		n := h.readAheadJobs()
+		a.fetches = &pool{n: n}
+		a.walks = &pool{n: n}
 	}
+}
+
+func (h *Handler) readAheadJobs() int {
+	if h.ReadAheadJobs > 0 {
+		return h.ReadAheadJobs
+	}
+	return DefaultReadAheadJobs
 }
 
 func (h *Handler) readAheadMemory() int64 {

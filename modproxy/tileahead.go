@@ -30,7 +30,8 @@ const tileHeight = 8
 // every tile it is served.
 type tileAhead struct {
 	mu     sync.Mutex
-	byPath map[string]*tileEntry // tile path below /sumdb/<name>/
+	byPath map[string]*tileEntry // tile path below /sumdb/<name>/, until go takes it
+	served map[string]bool       // tiles go has taken: it keeps them in its cache
 	used   int64                 // bytes go then asked for
 	total  int64                 // bytes fetched
 }
@@ -69,10 +70,10 @@ func (h *Handler) tilesAheadFor(name string, body []byte) {
 		a.mu.Unlock()
 		return
 	}
-	h.initSem()
+	h.initPools()
 	a.running++
 	a.mu.Unlock()
-	go func() {
+	a.walks.Go(func() {
 		defer func() {
 			a.mu.Lock()
 			a.running--
@@ -82,7 +83,7 @@ func (h *Handler) tilesAheadFor(name string, body []byte) {
 		r := &tileFetcher{h: h, ctx: a.ctx, name: name}
 		// The hashes go's checkRecord reads; the tiles come with them.
 		tlog.TileHashReader(tree, r).ReadHashes([]int64{tlog.StoredHashIndex(0, id)})
-	}()
+	})
 }
 
 // tileFetcher is a tlog.TileReader that fetches tiles through the chain
@@ -113,7 +114,8 @@ func (r *tileFetcher) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 		if e == nil {
 			e = &tileEntry{done: make(chan struct{})}
 			a := &r.h.ahead
-			start := !r.h.tileCached(r.name, tile) // go reads a cached tile there
+			// go reads a cached tile there, and caches one it was served.
+			start := !t.served[p] && !r.h.tileCached(r.name, tile)
 			a.mu.Lock()
 			start = start && !a.closed
 			if start {
@@ -122,7 +124,7 @@ func (r *tileFetcher) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 			a.mu.Unlock()
 			if start {
 				t.byPath[p] = e
-				go r.fetch(p, e)
+				a.fetches.Go(func() { r.fetch(p, e) })
 			} else {
 				close(e.done) // nothing fetched, nothing kept
 			}
@@ -143,7 +145,7 @@ func (r *tileFetcher) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	return data, nil
 }
 
-// fetch gets one tile, bounded by the read-ahead's token count.
+// fetch gets one tile, on the read-ahead's fetches pool.
 func (r *tileFetcher) fetch(p string, e *tileEntry) {
 	a := &r.h.ahead
 	var data []byte
@@ -165,12 +167,9 @@ func (r *tileFetcher) fetch(p string, e *tileEntry) {
 		a.changed.Broadcast()
 		a.mu.Unlock()
 	}()
-	select {
-	case a.sem <- struct{}{}:
-	case <-r.ctx.Done():
+	if r.ctx.Err() != nil {
 		return
 	}
-	defer func() { <-a.sem }()
 	db, err := r.h.Settings.SumDB()
 	if err != nil || db == nil {
 		return
@@ -203,7 +202,9 @@ func (h *Handler) tileCached(name string, tile tlog.Tile) bool {
 }
 
 // takeTile returns the tile at rel (below /sumdb/<name>/) if it was read
-// ahead, waiting for a fetch under way; nil means fetch it as usual.
+// ahead, waiting for a fetch under way; nil means fetch it as usual. A
+// tile go takes is released: go keeps it in its own cache and never asks
+// again, and a later tile walk skips it (served).
 func (h *Handler) takeTile(ctx context.Context, rel string) []byte {
 	t := &h.tiles
 	t.mu.Lock()
@@ -217,6 +218,13 @@ func (h *Handler) takeTile(ctx context.Context, rel string) []byte {
 	if e.data != nil && !e.used {
 		e.used = true
 		t.used += int64(len(e.data))
+	}
+	if e.data != nil && t.byPath[rel] == e {
+		delete(t.byPath, rel)
+		if t.served == nil {
+			t.served = map[string]bool{}
+		}
+		t.served[rel] = true
 	}
 	return e.data
 }

@@ -3,7 +3,9 @@ package modproxy
 import (
 	"context"
 	"io"
+	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/prefetch"
@@ -18,19 +20,24 @@ import (
 // the zip of every module version they resolve), a successful .info answer
 // for a version starts that version's go.mod (as a go.mod read ahead) and
 // zip at once, the zip spooled to SpoolDir,
-// bounded by ReadAheadJobs; go's request for the zip then takes the spooled
-// file, or waits for the fetch under way. Modules whose .info go asks for
-// without needing the zip (go list -m) would be over-fetch, which is why
-// the caller enables this per command.
+// ReadAheadJobs at a time (a pool: a zip waiting its turn is a queued
+// record, not a goroutine); go's request for the zip then takes the
+// spooled file, or waits for the fetch under way. The zips spooled and not
+// yet taken are bounded on disk (Handler.SpoolMax): over the bound no
+// further zip is read ahead, and go's own requests are served as always.
+// Modules whose .info go asks for without needing the zip (go list -m)
+// would be over-fetch, which is why the caller enables this per command.
 type zipAhead struct {
 	mu      sync.Mutex
 	byRel   map[string]*zipEntry
 	seen    map[string]bool // every zip read ahead once
 	running sync.WaitGroup
-	sem     chan struct{}
+	fetches *pool
 	closed  bool
+	held    int64 // bytes of spooled zips in byRel, not yet taken by go
 	used    int64 // bytes of zips go then asked for
-	unused  int64 // bytes of zips go never asked for (counted at Close)
+	unused  int64 // bytes of zips go never asked for (counted at Close, or dropped over SpoolMax)
+	skipped int   // zips not read ahead because the spool was full
 }
 
 type zipEntry struct {
@@ -78,44 +85,93 @@ func (h *Handler) zipAhead(m module.Version) {
 	if z.byRel == nil {
 		z.byRel = map[string]*zipEntry{}
 		z.seen = map[string]bool{}
-		n := h.ReadAheadJobs
-		if n == 0 {
-			n = DefaultReadAheadJobs
-		}
-		z.sem = make(chan struct{}, n)
+		z.fetches = &pool{n: h.readAheadJobs()}
 	}
 	e := &zipEntry{done: make(chan struct{}), claim: make(chan struct{})}
 	z.byRel[rel] = e
 	z.seen[rel] = true
 	z.running.Add(1)
 	z.mu.Unlock()
-	go func() {
+	z.fetches.Go(func() {
 		defer z.running.Done()
 		defer close(e.done)
-		select {
-		case z.sem <- struct{}{}:
-		case <-e.claim:
-			return // go asked first, and fetches it itself
-		case <-a.ctx.Done():
+		if a.ctx.Err() != nil {
 			return
 		}
-		defer func() { <-z.sem }()
 		z.mu.Lock()
 		claimed := e.claimed
 		e.started = !claimed
+		full := !claimed && z.held >= h.spoolMax()
+		if full {
+			// Over the bound: go fetches this one itself when it asks.
+			e.started = false
+			delete(z.byRel, rel)
+			z.skipped++
+		}
 		z.mu.Unlock()
-		if claimed {
+		if claimed || full {
 			return
 		}
 		f, err := h.fetchChecked(a.ctx, prefetch.Request{Module: m, Kind: "zip", Rel: rel})
 		if err != nil {
 			return
 		}
+		z.mu.Lock()
+		if z.held+f.Size > h.spoolMax() {
+			// It arrived over the bound (other zips finished first):
+			// dropped rather than kept, so what sits on disk stays
+			// within SpoolMax.
+			z.unused += f.Size
+			z.mu.Unlock()
+			f.Close()
+			return
+		}
+		z.held += f.Size
 		e.file = f
+		z.mu.Unlock()
 		if ra, ok := f.Reader().(io.ReaderAt); ok {
 			h.mainZipAhead(m, ra, f.Size)
 		}
-	}()
+	})
+}
+
+// Bounds of the zips read ahead and spooled on disk (Handler.SpoolMax).
+const (
+	DefaultSpoolMax = 2 << 30
+	spoolFloor      = 256 << 20
+)
+
+// spoolMax is the bound on the bytes of zips read ahead and not yet taken
+// by go: SpoolMax when set, else the smaller of DefaultSpoolMax and twice
+// what go has been served so far, but at least spoolFloor, so that the
+// first zips of a command are read ahead before go has asked for much.
+func (h *Handler) spoolMax() int64 {
+	if h.SpoolMax > 0 {
+		return h.SpoolMax
+	}
+	if h.SpoolMax < 0 {
+		return 0
+	}
+	return min(DefaultSpoolMax, max(spoolFloor, 2*h.served.Load()))
+}
+
+// countServed counts the bytes written to go in h.served (spoolMax).
+func (h *Handler) countServed(w http.ResponseWriter) http.ResponseWriter {
+	return &servedWriter{ResponseWriter: w, n: &h.served}
+}
+
+type servedWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *servedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *servedWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.n.Add(int64(n))
+	return n, err
 }
 
 // takeZip returns the zip go asks for at rel if it was read ahead,
@@ -152,6 +208,7 @@ func (h *Handler) takeZip(ctx context.Context, rel string) *prefetch.File {
 	}
 	z.mu.Lock()
 	z.used += e.file.Size
+	z.held -= e.file.Size
 	z.mu.Unlock()
 	return e.file
 }
@@ -169,6 +226,7 @@ func (h *Handler) closeZips() {
 	for rel, e := range z.byRel {
 		if e.file != nil {
 			z.unused += e.file.Size
+			z.held -= e.file.Size
 			e.file.Close()
 		}
 		delete(z.byRel, rel)

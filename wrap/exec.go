@@ -40,8 +40,10 @@ type Stdio struct {
 // go that ran: status 0 is an ExitError too, so the caller exits with
 // go's code in one place). The interrupt, termination, hang-up and quit
 // signals gofast receives are passed on to go, which decides how to end;
-// gofast itself waits for it. On a terminal, Ctrl-C reaches both already:
-// passing it on again is what go receives from `kill -INT` anyway.
+// gofast itself waits for it. go dies with gofast, even when gofast is
+// killed outright (SIGKILL, the OOM killer): see startBound. On a
+// terminal, Ctrl-C reaches both already: passing it on again is what go
+// receives from `kill -INT` anyway.
 func Run(goTool string, args []string, env environ.Environ, stdio Stdio) error {
 	cmd := exec.Command(goTool, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Stdin, stdio.Stdout, stdio.Stderr
@@ -49,9 +51,13 @@ func Run(goTool string, args []string, env environ.Environ, stdio Stdio) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
+	// go must not outlive gofast: its GOPROXY is gofast's loopback port,
+	// which any local user may bind once gofast is gone (startBound).
+	release, err := startBound(cmd)
+	if err != nil {
 		return fmt.Errorf("running %s: %w", goTool, err)
 	}
+	defer release()
 	done := make(chan struct{})
 	go func() {
 		for {
@@ -63,7 +69,7 @@ func Run(goTool string, args []string, env environ.Environ, stdio Stdio) error {
 			}
 		}
 	}()
-	err := cmd.Wait()
+	err = cmd.Wait()
 	close(done)
 	var ee *exec.ExitError
 	switch {

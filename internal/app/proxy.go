@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"os"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -161,25 +161,27 @@ func (s *session) fetcher(st *goenv.Settings) (*prefetch.Fetcher, error) {
 }
 
 // startProxy starts the loopback proxy over the session's chain, with a
-// spool directory of its own for zips in flight, reading ahead as ra says
-// with as many streams as the prefetch. The returned func stops it and
-// removes the spool.
+// spool directory of its own for zips in flight (the spools of killed
+// runs swept first: newSpool), reading ahead as ra says with as many
+// streams as the prefetch. The returned func stops it and removes the
+// spool.
 func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopback, func(), error) {
-	spool, err := os.MkdirTemp("", "gofast-proxy-")
+	sp, err := newSpool()
 	if err != nil {
 		return nil, nil, err
 	}
 	f, err := s.fetcher(st)
 	if err != nil {
-		os.RemoveAll(spool)
+		sp.Close()
 		return nil, nil, err
 	}
 	lb, err := modproxy.Listen(&modproxy.Handler{
-		Fetcher: f, Settings: st, Sums: ra.sums, SpoolDir: spool,
+		Fetcher: f, Settings: st, Sums: ra.sums, SpoolDir: sp.dir,
 		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, ReadAheadGraph: ra.graph, Tools: ra.tools,
+		SpoolMax: s.spoolMax(),
 	})
 	if err != nil {
-		os.RemoveAll(spool)
+		sp.Close()
 		return nil, nil, err
 	}
 	// The chain (the mirror race, when no ranking is cached) is chosen
@@ -194,8 +196,50 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 		stopWarm()
 		<-warmed
 		lb.Close()
-		os.RemoveAll(spool)
+		sp.Close()
 	}, nil
+}
+
+// spoolMax reads GOFAST_SPOOL_MAX, the bound on the zips read ahead and
+// spooled on disk (modproxy.Handler.SpoolMax): bytes, or with a K, M or G
+// suffix (powers of 1024); 0 reads no zip ahead. Unset, or a value that
+// does not parse (reported), leaves the proxy's default.
+func (s *session) spoolMax() int64 {
+	v := s.env.Get("GOFAST_SPOOL_MAX")
+	if v == "" {
+		return 0
+	}
+	n, ok := parseSize(v)
+	if !ok {
+		s.logf("ignoring GOFAST_SPOOL_MAX=%q: not a size (bytes, or a number with K, M or G)", v)
+		return 0
+	}
+	if n == 0 {
+		return -1 // modproxy: no zip read ahead
+	}
+	return n
+}
+
+// parseSize reads a non-negative byte count with an optional K, M or G
+// suffix (powers of 1024), refusing one that overflows.
+func parseSize(v string) (int64, bool) {
+	shift := 0
+	switch strings.ToUpper(v[len(v)-1:]) {
+	case "K":
+		shift = 10
+	case "M":
+		shift = 20
+	case "G":
+		shift = 30
+	}
+	if shift > 0 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64>>shift {
+		return 0, false
+	}
+	return n << shift, true
 }
 
 // proxyable returns the user's GOPROXY list when the loopback proxy can

@@ -50,3 +50,18 @@ func TestReadsZips(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSize: GOFAST_SPOOL_MAX takes bytes or K, M, G (powers of
+// 1024), and refuses garbage, negative and overflowing values.
+func TestParseSize(t *testing.T) {
+	for v, want := range map[string]int64{"0": 0, "1000": 1000, "64K": 64 << 10, "512m": 512 << 20, "2G": 2 << 30} {
+		if n, ok := parseSize(v); !ok || n != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", v, n, ok, want)
+		}
+	}
+	for _, v := range []string{"G", "-1", "1.5G", "2T", "x", "9999999999999G"} {
+		if n, ok := parseSize(v); ok {
+			t.Errorf("parseSize(%q) = %d, accepted", v, n)
+		}
+	}
+}
