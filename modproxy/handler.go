@@ -14,10 +14,12 @@
 // its module's go.mod and go.sum decide (mainAhead); after a lookup, the
 // checksum-database tiles that authenticate it (tileAhead).
 //
-// The proxy keeps go's decisions: it answers 404 exactly when the chain
-// says a file does not exist, so a ",direct" tail still falls through; any
-// other failure of the whole chain is a 502 whose one-line body names the
-// module, the mirror and the cause, which go prints; go verifies every
+// The proxy keeps go's decisions: when no mirror has a file right, go is
+// given what it would have had alone, the mirror's own status and body (a
+// 404 still falls through a ",direct" tail) or the bytes the proxy
+// refused, which go judges itself; a failure go would not have seen as an
+// answer (a stall, a reset, a TLS error) is a 502 whose one-line body
+// names the module, the mirror and the cause, which go prints; go verifies every
 // byte it is served against go.sum and the checksum database as it would
 // without gofast, and the proxy checks them the same way first (verify.go);
 // paths that GONOPROXY covers are never sent anywhere (go does not ask for
