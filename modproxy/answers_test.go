@@ -117,8 +117,11 @@ func TestBadZipReadAheadWalkedAgain(t *testing.T) {
 		}
 		return proxytest.Fault{}
 	}})
+	// The zip is read ahead only when something will verify it: the
+	// checksum database, served by a second mirror without module files.
+	db := proxytest.New(t, proxytest.Options{FS: proxytest.MustBuild().FS, SumDB: "sum.test", Lookup: tree.Lookup})
 	h := &Handler{ReadAheadZips: true}
-	lb := startWith(t, bad.URL, nil, 300*time.Millisecond, h)
+	lb := startWith(t, bad.URL+","+db.URL, &goenv.Settings{GOSUMDB: db.GOSUMDB}, 300*time.Millisecond, h)
 	if code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.info"); code != http.StatusOK {
 		t.Fatalf(".info: %d %q", code, body)
 	}

@@ -19,12 +19,12 @@
 // 404 still falls through a ",direct" tail) or the bytes the proxy
 // refused, which go judges itself; a failure go would not have seen as an
 // answer (a stall, a reset, a TLS error) is a 502 whose one-line body
-// names the module, the mirror and the cause, which go prints; go verifies every
-// byte it is served against go.sum and the checksum database as it would
-// without gofast, and the proxy checks them the same way first (verify.go);
-// paths that GONOPROXY covers are never sent anywhere (go does not ask for
-// them; the proxy refuses them if asked), and nothing is read ahead for
-// them or for GONOSUMDB paths.
+// names the module, the mirror and the cause, which go prints; go
+// verifies every byte it is served against go.sum and the checksum
+// database as it would without gofast, and the proxy checks them the same
+// way first (verify.go); paths that GONOPROXY covers are never sent
+// anywhere (go does not ask for them; the proxy refuses them if asked),
+// and nothing is read ahead for them or for GONOSUMDB paths.
 package modproxy
 
 import (
