@@ -178,6 +178,13 @@ func TestMirrorStatusRelayed(t *testing.T) {
 	check(forbidden.URL+"|"+good.URL, http.StatusOK, string(tree.FS[strings.TrimPrefix(info, "/")].Data))
 	check(notFound.URL, http.StatusNotFound, "404 page not found\n")
 	check(notFound.URL+","+notFound.URL, http.StatusNotFound, "404 page not found\n")
+	gone := proxytest.New(t, proxytest.Options{Fault: func(*http.Request) proxytest.Fault {
+		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusGone, Body: []byte("gone\n"),
+			Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}}
+	}})
+	// mod_proxy_list: "get should return the final error if that's all we
+	// have".
+	check(notFound.URL+","+gone.URL, http.StatusGone, "gone\n")
 	// go reports the 403 over a later 404.
 	check(forbidden.URL+"|"+notFound.URL, http.StatusForbidden, "no access for you\nsee the policy\n")
 
