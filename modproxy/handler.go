@@ -14,15 +14,17 @@
 // its module's go.mod and go.sum decide (mainAhead); after a lookup, the
 // checksum-database tiles that authenticate it (tileAhead).
 //
-// The proxy keeps go's decisions: it answers 404 exactly when the chain
-// says a file does not exist, so a ",direct" tail still falls through; any
-// other failure of the whole chain is a 502 whose one-line body names the
-// module, the mirror and the cause, which go prints; go verifies every
-// byte it is served against go.sum and the checksum database as it would
-// without gofast, and the proxy checks them the same way first (verify.go);
-// paths that GONOPROXY covers are never sent anywhere (go does not ask for
-// them; the proxy refuses them if asked), and nothing is read ahead for
-// them or for GONOSUMDB paths.
+// The proxy keeps go's decisions: when no mirror has a file right, go is
+// given what it would have had alone, the mirror's own status and body (a
+// 404 still falls through a ",direct" tail) or the bytes the proxy
+// refused, which go judges itself; a failure go would not have seen as an
+// answer (a stall, a reset, a TLS error) is a 502 whose one-line body
+// names the module, the mirror and the cause, which go prints; go
+// verifies every byte it is served against go.sum and the checksum
+// database as it would without gofast, and the proxy checks them the same
+// way first (verify.go); paths that GONOPROXY covers are never sent
+// anywhere (go does not ask for them; the proxy refuses them if asked),
+// and nothing is read ahead for them or for GONOSUMDB paths.
 package modproxy
 
 import (
@@ -274,10 +276,21 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 // serveFetched answers through the chain.
 func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefetch.Request) {
 	ctx := r.Context()
+	// go verifies and writes to its cache whatever it is served, so an
+	// answer no mirror has right is go's to judge, as without gofast.
+	req.KeepAnswer = true
 	f, err := h.fetchVerified(ctx, req, false)
 	if err != nil {
 		if ctx.Err() != nil {
 			return // go went away
+		}
+		var ua *prefetch.UnacceptedError
+		if errors.As(err, &ua) {
+			// The bytes go alone would have been given: nothing is read
+			// ahead from them.
+			defer ua.Answer.Close()
+			serve(w, r, ua.Answer.Size, ua.Answer.Reader())
+			return
 		}
 		fail(w, err)
 		return
@@ -310,11 +323,21 @@ func (h *Handler) zipAheadFromInfo(query module.Version, info []byte) {
 }
 
 // fail answers a request the chain could not (err names the module or
-// request, the mirror and the cause): 404 when every mirror that
-// was asked said not found (or the walk reached direct or off after such
-// answers), so that go's own fallback past ',' applies; otherwise 502 with
-// the cause in one line.
+// request, the mirror and the cause). A mirror's own answer that go alone
+// would have got (its status, 4xx or 5xx, 404 and 410 included) is
+// relayed as the mirror sent it (relay), so that go prints what it prints
+// without gofast and its walk past ',' or '|' goes on by the same status.
+// Otherwise: 404 when every mirror that was asked said not found (or the
+// walk reached direct or off after such answers), so that go's own
+// fallback past ',' applies; else a failure go would not have seen as an
+// answer (a stall, a reset after retries, a TLS error, a mirror taken out
+// of the walk): 502 with the cause in one line.
 func fail(w http.ResponseWriter, err error) {
+	var he *prefetch.HTTPError
+	if errors.As(err, &he) && he.Status >= 400 && he.Status <= 599 {
+		relay(w, he)
+		return
+	}
 	msg := oneLine(redact.String(err.Error()))
 	if notFound(err) {
 		http.Error(w, "not found: "+msg, http.StatusNotFound)
@@ -329,6 +352,20 @@ func notFound(err error) bool {
 	// goes on. Reaching it after a '|' failure returns that failure
 	// instead, so ErrLeftToGo follows only not-found answers, or none.
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, prefetch.ErrLeftToGo)
+}
+
+// relay answers with a mirror's failed answer: its status, Content-Type
+// (none when it sent none: go reads a body as "server response:" only
+// when it is text/plain) and the start of its body.
+func relay(w http.ResponseWriter, he *prefetch.HTTPError) {
+	w.Header()["Content-Type"] = nil
+	if he.ContentType != "" {
+		w.Header().Set("Content-Type", he.ContentType)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(he.Body)))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(he.Status)
+	w.Write(he.Body)
 }
 
 // serve writes a 200 answer of size bytes.

@@ -117,8 +117,9 @@ func TestRealGoThroughStalledAndFlakyChain(t *testing.T) {
 }
 
 // TestNotFoundAndFailure: a file every mirror lacks is 404 (so go's own
-// ",direct" applies); a chain that fails otherwise is a 502 whose one-line
-// body names the module, the mirror and the status.
+// ",direct" applies); a mirror's 503 after retries reaches go as the 503
+// go alone would have got; a mirror that stalls is a 502 whose one-line
+// body names the module, the mirror and the cause.
 func TestNotFoundAndFailure(t *testing.T) {
 	tree := proxytest.MustBuild(mods...)
 	good := proxytest.New(t, proxytest.Options{FS: tree.FS})
@@ -134,10 +135,15 @@ func TestNotFoundAndFailure(t *testing.T) {
 		return proxytest.Fault{Kind: proxytest.Status, Status: http.StatusServiceUnavailable}
 	}})
 	lb = start(t, broken.URL, nil)
+	if code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.info"); code != http.StatusServiceUnavailable {
+		t.Errorf("failing mirror: %d %q, want its 503", code, body)
+	}
+	stalled := proxytest.New(t, proxytest.Options{Stall: true})
+	lb = start(t, stalled.URL, nil)
 	code, body := get(t, lb.URL+"/example.com/a/@v/v1.0.0.info")
 	if code != http.StatusBadGateway || strings.Count(strings.TrimSpace(body), "\n") != 0 ||
-		!strings.Contains(body, "example.com/a@v1.0.0") || !strings.Contains(body, broken.URL) || !strings.Contains(body, "503") {
-		t.Errorf("failing mirror: %d %q", code, body)
+		!strings.Contains(body, "example.com/a@v1.0.0") || !strings.Contains(body, stalled.URL) || !strings.Contains(body, "stalled") {
+		t.Errorf("stalled mirror: %d %q", code, body)
 	}
 
 	// After '|' the next mirror is used; after ',' a failure is final.
@@ -146,8 +152,8 @@ func TestNotFoundAndFailure(t *testing.T) {
 		t.Errorf("broken|good: %d %q", code, body)
 	}
 	lb = start(t, broken.URL+","+good.URL, nil)
-	if code, _ := get(t, lb.URL+"/example.com/a/@v/v1.0.0.mod"); code != http.StatusBadGateway {
-		t.Errorf("broken,good: %d, want 502 as go stops at a ',' after an error", code)
+	if code, _ := get(t, lb.URL+"/example.com/a/@v/v1.0.0.mod"); code != http.StatusServiceUnavailable {
+		t.Errorf("broken,good: %d, want the 503 as go stops at a ',' after an error", code)
 	}
 }
 

@@ -80,7 +80,19 @@ type HTTPError struct {
 	Status int
 	// Detail is the start of the body, for the message.
 	Detail string
+	// Body is the start of the body as the mirror sent it (at most
+	// MaxErrorBody bytes) and ContentType its Content-Type header: the
+	// loopback proxy relays both, since go prints a text/plain body of a
+	// failed answer as "server response:" lines.
+	Body        []byte
+	ContentType string
 }
+
+// MaxErrorBody is how much of a failed answer's body an HTTPError keeps:
+// far more than go prints of it (8 lines of about 80 bytes), so that a
+// relayed body gives go the same lines, or the same truncation note, as
+// the mirror's whole body would.
+const MaxErrorBody = 16 << 10
 
 func (e *HTTPError) Error() string {
 	msg := fmt.Sprintf("%s: %d %s", e.URL, e.Status, http.StatusText(e.Status))
@@ -142,6 +154,21 @@ func (e *BodyError) Error() string {
 
 // Unwrap returns the parsing error, if any.
 func (e *BodyError) Unwrap() error { return e.Err }
+
+// UnacceptedError is Get's error, for a Request with KeepAnswer, when no
+// mirror had an answer Check accepts but at least one answered 200 with
+// bytes Check refused: Answer is the first of those (the one go's own walk
+// of GOPROXY would have stopped at, since go takes any 200 and judges the
+// bytes itself) and Err why it was refused. The caller closes Answer.
+type UnacceptedError struct {
+	Answer *File
+	Err    error
+}
+
+func (e *UnacceptedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns why the answer was refused.
+func (e *UnacceptedError) Unwrap() error { return e.Err }
 
 // readError marks a failure while reading a response body (reset, short
 // body, stall), the only failures retried by re-requesting the file from

@@ -196,6 +196,12 @@ type Request struct {
 	// it for bytes nothing verifies, which go would have taken only from
 	// the user's own mirrors.
 	NamedOnly bool
+	// KeepAnswer keeps the first 200 answer Check refuses: when no mirror
+	// has one Check accepts, Get's error is then an *UnacceptedError
+	// holding it. The loopback proxy hands that answer to go, which
+	// judges such bytes itself and prints its own error for them, as it
+	// would without gofast.
+	KeepAnswer bool
 }
 
 // namedOnly returns list without the mirrors the user did not name, its
@@ -235,8 +241,10 @@ func (f *Fetcher) namedOnly(list mirrors.List) mirrors.List {
 // Get walks list (the chain, or a part of it) for one file as go walks
 // GOPROXY: a 404/410 moves to the next entry; another failure does so only
 // after '|'; an answer Check rejects always does. It ends at direct or off
-// with an error matching ErrLeftToGo, and otherwise returns the last
-// mirror's error; errors.Is(err, fs.ErrNotExist) tells "not found".
+// with an error matching ErrLeftToGo, and otherwise returns the error go's
+// own walk reports (the last failure other than not found, else the last
+// not found); errors.Is(err, fs.ErrNotExist) tells "not found". With
+// KeepAnswer, a refused answer outranks all of those (UnacceptedError).
 //
 // A toolchain zip with a SpoolDir (see fetchedInRanges) is fetched in
 // FetcherOptions.RangeStreams byte ranges at once from a mirror that
@@ -259,6 +267,28 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		out.file = tf
 		sp = &spool{f: tf}
 	}
+	// kept is the first answer Check refused, for KeepAnswer.
+	var kept *File
+	var keptErr error
+	keep := func(data []byte, err error) error {
+		if !r.KeepAnswer || kept != nil || !verifyError(err) {
+			return err
+		}
+		keptErr = err
+		if sp == nil {
+			kept = &File{data: data, Size: int64(len(data))}
+			return err
+		}
+		// The refused bytes stay in their file; the next mirror's answer
+		// goes to a new one.
+		tf, terr := os.CreateTemp(r.SpoolDir, "fetch-*")
+		if terr != nil {
+			return err
+		}
+		kept = &File{file: sp.f, Size: sp.n}
+		sp.f, sp.n = tf, 0
+		return err
+	}
 	consume := func(ctx context.Context, body io.Reader) error {
 		if sp == nil {
 			data, err := readLimited(body, r.Limit)
@@ -267,7 +297,7 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 			}
 			if r.Check != nil {
 				if err := r.Check(data, ""); err != nil {
-					return err
+					return keep(data, err)
 				}
 			}
 			out.data = data
@@ -277,7 +307,7 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 			return err
 		}
 		if r.Check != nil {
-			return r.Check(nil, sp.f.Name())
+			return keep(nil, r.Check(nil, sp.f.Name()))
 		}
 		return nil
 	}
@@ -286,9 +316,31 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		req.ranges, req.limit = f.rangeStreams, r.Limit
 	}
 	res, err := f.src.fetchFrom(ctx, list, req)
+	if sp != nil {
+		out.file = sp.f
+	}
 	if err != nil {
 		out.Close()
+		if kept != nil && ctx.Err() == nil {
+			// go's walk would have stopped at the first 200 answer. The
+			// walk's record of the refusal names the mirror.
+			why := keptErr
+			for _, rerr := range res.Rejected {
+				var me *ModuleError
+				if errors.As(rerr, &me) && errors.Is(me.Err, keptErr) {
+					kept.Mirror, why = me.Mirror, me
+					break
+				}
+			}
+			return nil, &UnacceptedError{Answer: kept, Err: why}
+		}
+		if kept != nil {
+			kept.Close()
+		}
 		return nil, err
+	}
+	if kept != nil {
+		kept.Close()
 	}
 	out.Mirror = res.Mirror
 	out.Size = int64(len(out.data))

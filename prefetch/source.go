@@ -134,7 +134,15 @@ type fileReq struct {
 func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (fetchResult, error) {
 	var res fetchResult
 	m, ext, exclude := f.mod, f.ext, f.exclude
-	var lastErr error
+	// bestErr is the error go's own walk (modfetch's TryProxies) reports
+	// when every entry failed: the last failure other than not found, or
+	// else the last not found.
+	var lastErr, bestErr error
+	rank := func(err error) {
+		if bestErr == nil || !errors.Is(err, fs.ErrNotExist) || errors.Is(bestErr, fs.ErrNotExist) {
+			bestErr = err
+		}
+	}
 	excluded := false
 	for _, e := range list {
 		if e.Kind != mirrors.Proxy {
@@ -149,6 +157,7 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 		}
 		if s.broken(e.URL) {
 			lastErr = &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: s.skipped(e.URL)}
+			rank(lastErr)
 			if e.FallbackOnError {
 				continue
 			}
@@ -170,6 +179,7 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 		}
 		merr := &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: err}
 		lastErr = merr
+		rank(merr)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			continue
@@ -187,6 +197,7 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 			return res, merr
 		}
 	}
+	lastErr = bestErr
 	if lastErr == nil && excluded {
 		// The only mirror left served wrong bytes: that is a failure (go
 		// would fail on the same bytes), not something to leave to go.
@@ -507,10 +518,12 @@ func (s *source) open(ctx context.Context, hc *retryablehttp.Client, e mirrors.E
 }
 
 // statusError is the error for an answer whose status is not the file,
-// with the first line of its body.
+// with the first line of its body, and the start of the body and its
+// Content-Type as sent (for the loopback proxy to relay).
 func (st *stream) statusError() error {
-	detail, _ := io.ReadAll(io.LimitReader(st.resp.Body, 200))
-	return &HTTPError{URL: st.url, Status: st.resp.StatusCode, Detail: firstLine(string(detail))}
+	body, _ := io.ReadAll(io.LimitReader(st.resp.Body, MaxErrorBody))
+	return &HTTPError{URL: st.url, Status: st.resp.StatusCode, Detail: firstLine(string(body)),
+		Body: body, ContentType: st.resp.Header.Get("Content-Type")}
 }
 
 // fromFile serves a file:// GOPROXY entry from disk, as go does. The file
