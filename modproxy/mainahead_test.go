@@ -251,4 +251,14 @@ func TestTilesReadAhead(t *testing.T) {
 		}
 	}
 	h.tiles.mu.Unlock()
+	// So is every lookup go was served.
+	h.lookups.mu.Lock()
+	for rel := range h.lookups.byMV {
+		for _, m := range targets {
+			if rel == "lookup/"+m.Path+"@"+m.Version {
+				t.Errorf("%s is still held after go took it", rel)
+			}
+		}
+	}
+	h.lookups.mu.Unlock()
 }

@@ -186,14 +186,22 @@ type linesE struct {
 }
 
 // cachedLookup returns an answer already fetched (or being fetched) for
-// rel, if any.
+// rel, if any. An answer go has taken is let go: go keeps it in its own
+// checksum-database cache and never asks for it again, so holding it
+// would only grow the proxy with every module looked up.
 func (h *Handler) cachedLookup(ctx context.Context, rel string) []byte {
-	h.lookups.mu.Lock()
-	e := h.lookups.byMV[rel]
-	h.lookups.mu.Unlock()
+	l := &h.lookups
+	l.mu.Lock()
+	e := l.byMV[rel]
+	l.mu.Unlock()
 	if e == nil || !arrived(ctx, e.done) {
 		return nil
 	}
+	l.mu.Lock()
+	if l.byMV[rel] == e {
+		delete(l.byMV, rel)
+	}
+	l.mu.Unlock()
 	return e.body
 }
 
