@@ -28,6 +28,7 @@ type Config struct {
 	Timeout  time.Duration // -test.timeout for each side
 	Side     string        // "both", "go" or "gofast"
 	Log      io.Writer     // progress messages
+	Report   string        // re-read the logs a run kept in this -work directory; run nothing
 }
 
 // Result is one script's outcome on both sides.
@@ -86,6 +87,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Side != "both" && cfg.Side != "go" && cfg.Side != "gofast" {
 		return nil, fmt.Errorf("-side %q: want both, go or gofast", cfg.Side)
+	}
+	if cfg.Report != "" {
+		alone, through, err := readLogs(cfg.Report)
+		if err != nil {
+			return nil, err
+		}
+		return compare(&Report{Side: cfg.Side}, alone, through), nil
 	}
 	pattern, err := selectRegexp(cfg)
 	if err != nil {
@@ -174,6 +182,33 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		fmt.Fprintf(cfg.Log, "conformance: through gofast took %v\n", time.Since(start).Round(time.Second))
 	}
+	return compare(rep, alone, through), nil
+}
+
+// readLogs reads the event streams a run kept in dir (-work).
+func readLogs(dir string) (alone, through map[string]*scriptLog, err error) {
+	read := func(name string) (map[string]*scriptLog, error) {
+		f, err := os.Open(filepath.Join(dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return parseEvents(f, nil), nil
+	}
+	if alone, err = read("go.json"); err != nil {
+		return nil, nil, err
+	}
+	if through, err = read("gofast.json"); err != nil {
+		return nil, nil, err
+	}
+	return alone, through, nil
+}
+
+// compare fills rep from the two sides' logs (either may be nil).
+func compare(rep *Report, alone, through map[string]*scriptLog) *Report {
 	names := map[string]bool{}
 	for n := range alone {
 		names[n] = true
@@ -197,7 +232,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Results = append(rep.Results, r)
 	}
 	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Name < rep.Results[j].Name })
-	return rep, nil
+	return rep
 }
 
 // buildEnv is the harness's environment for go commands: GOFLAGS cleared
@@ -290,8 +325,23 @@ func runSide(ctx context.Context, cfg Config, goTool, dir, testBin, pattern, gof
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	logs := parseEvents(io.TeeReader(out, f), func(name string) {
+		fmt.Fprintf(cfg.Log, "conformance: %s: FAIL %s\n", sideName(gofast), name)
+	})
+	// A nonzero exit is expected whenever a script fails; only a run that
+	// reported nothing at all is an error of the harness.
+	werr := cmd.Wait()
+	if len(logs) == 0 {
+		return nil, fmt.Errorf("%s: the test binary reported no scripts (%v)\n%s", sideName(gofast), werr, stderr.Bytes())
+	}
+	return logs, nil
+}
+
+// parseEvents reads test2json events and returns each script's outcome
+// and output; onFail is called as each script fails.
+func parseEvents(r io.Reader, onFail func(name string)) map[string]*scriptLog {
 	logs := map[string]*scriptLog{}
-	sc := bufio.NewScanner(io.TeeReader(out, f))
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	for sc.Scan() {
 		var ev event
@@ -312,18 +362,12 @@ func runSide(ctx context.Context, cfg Config, goTool, dir, testBin, pattern, gof
 			s.lines = append(s.lines, strings.TrimRight(ev.Output, "\n"))
 		case "pass", "fail", "skip":
 			s.action = ev.Action
-			if ev.Action == "fail" {
-				fmt.Fprintf(cfg.Log, "conformance: %s: FAIL %s\n", sideName(gofast), name)
+			if ev.Action == "fail" && onFail != nil {
+				onFail(name)
 			}
 		}
 	}
-	// A nonzero exit is expected whenever a script fails; only a run that
-	// reported nothing at all is an error of the harness.
-	werr := cmd.Wait()
-	if len(logs) == 0 {
-		return nil, fmt.Errorf("%s: the test binary reported no scripts (%v)\n%s", sideName(gofast), werr, stderr.Bytes())
-	}
-	return logs, nil
+	return logs
 }
 
 func sideName(gofast string) string {
@@ -334,12 +378,13 @@ func sideName(gofast string) string {
 }
 
 var (
-	durationRE = regexp.MustCompile(`\(\d+(\.\d+)?m?s\)`)
-	tmpRE      = regexp.MustCompile(`cmd-go-test-\d+/tmpdir\d+`)
-	portRE     = regexp.MustCompile(`127\.0\.0\.1:\d+`)
-	logPosRE   = regexp.MustCompile(`^\s*script_test\.go:\d+:\s*`)
-	scriptDir  = regexp.MustCompile(`(\$TMP/[A-Za-z0-9_.-]*?)\d+\b`)
-	stampRE    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+	durationRE  = regexp.MustCompile(`\(\d+(\.\d+)?m?s\)`)
+	tmpRE       = regexp.MustCompile(`cmd-go-test-\d+/[a-z]+\d+`)
+	serverLogRE = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+	portRE      = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	logPosRE    = regexp.MustCompile(`^\s*script_test\.go:\d+:\s*`)
+	scriptDir   = regexp.MustCompile(`(\$TMP/[A-Za-z0-9_.-]*?)\d+\b`)
+	stampRE     = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 )
 
 // normalize removes what differs between any two runs: timings, the
@@ -353,31 +398,66 @@ func normalize(l string) string {
 	return stampRE.ReplaceAllString(l, "TIME")
 }
 
-// firstDiff returns the first line of the gofast log that differs from
-// go's, with go's line beside it.
+// firstDiff returns the first line of the gofast log that go's log lacks,
+// or else the first line of go's log that gofast's lacks. Lines are
+// matched as a multiset, not in order, because go prints some lines (its
+// "go: downloading" ones) in the order parallel downloads finish. gofast's
+// own "gofast: ..." lines are named only when nothing else differs, so
+// that they do not hide what go did differently.
 func firstDiff(alone, through []string) string {
 	a, g := filterLines(alone), filterLines(through)
-	for i := 0; i < len(a) || i < len(g); i++ {
-		var al, gl string
-		if i < len(a) {
-			al = a[i]
+	var own []string
+	var rest []string
+	for _, l := range g {
+		if strings.HasPrefix(l, "gofast: ") {
+			own = append(own, l)
+		} else {
+			rest = append(rest, l)
 		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if al != gl {
-			return fmt.Sprintf("gofast: %q; go: %q", gl, al)
-		}
+	}
+	if d := missing(rest, a); d != "" {
+		return "gofast: " + d
+	}
+	if d := missing(a, rest); d != "" {
+		return "go alone: " + d
+	}
+	if len(own) > 0 {
+		return "gofast's own line: " + own[0]
 	}
 	return ""
 }
 
-// filterLines normalizes the log lines and drops test2json's own framing.
+// missing returns the first line of x that y does not hold (as a multiset).
+func missing(x, y []string) string {
+	count := map[string]int{}
+	for _, l := range y {
+		count[l]++
+	}
+	for _, l := range x {
+		if count[l] == 0 {
+			return l
+		}
+		count[l]--
+	}
+	return ""
+}
+
+// filterLines normalizes the script's log lines. It drops test2json's own
+// framing, the environment dump before the first command or comment, and
+// the lines the test servers log for every script running at the time
+// (the module proxy's "go proxy:" and timestamped vcs-test lines), which
+// are not part of this script's output.
 func filterLines(lines []string) []string {
 	var out []string
+	started := false
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
-		if strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- ") || t == "" {
+		if !started {
+			started = strings.HasPrefix(t, "> ") || strings.HasPrefix(t, "# ")
+		}
+		if !started || t == "" || strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- ") ||
+			t == "[stdout]" || t == "[stderr]" ||
+			strings.HasPrefix(t, "go proxy: ") || serverLogRE.MatchString(t) {
 			continue
 		}
 		out = append(out, normalize(l))

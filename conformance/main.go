@@ -23,6 +23,7 @@ func main() {
 	flag.IntVar(&cfg.Parallel, "parallel", 2, "scripts run at once on each side (-test.parallel)")
 	flag.DurationVar(&cfg.Timeout, "timeout", 3*time.Hour, "limit for each side's test run (-test.timeout)")
 	flag.StringVar(&cfg.Side, "side", "both", "which side to run: both, go or gofast (one side reports pass/fail only)")
+	flag.StringVar(&cfg.Report, "report", "", "only report again from the logs a run kept in `dir` (its -work)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "conformance: unexpected arguments %q\n", flag.Args())
