@@ -100,3 +100,21 @@ func TestFirstDiff(t *testing.T) {
 		t.Errorf("firstDiff = %q, want the extra line", d)
 	}
 }
+
+// TestKnown checks that a known difference is accepted only at its line.
+func TestKnown(t *testing.T) {
+	at := Result{Name: "mod_graph", Alone: "pass", Gofast: "fail",
+		GofastFail: `FAIL: testdata/script/mod_graph.txt:11: stderr 'get http://127\.0\.0\.1:35705/mod': no match for ` + "`(?m)get http://127\\.0\\.0\\.1:35705/mod` in stderr"}
+	if _, ok := known(at); !ok {
+		t.Errorf("mod_graph at its known line is not accepted: %s", at.GofastFail)
+	}
+	elsewhere := at
+	elsewhere.GofastFail = "FAIL: testdata/script/mod_graph.txt:3: go mod graph: exit status 1"
+	if _, ok := known(elsewhere); ok {
+		t.Error("mod_graph failing at another line is accepted")
+	}
+	rep := &Report{Results: []Result{at, elsewhere, {Name: "mod_query", Alone: "pass", Gofast: "fail"}, {Name: "mod_tidy", Alone: "pass", Gofast: "pass"}}}
+	if got := rep.Unlisted(); len(got) != 2 || got[0] != "mod_graph" || got[1] != "mod_query" {
+		t.Errorf("Unlisted = %v, want [mod_graph mod_query]", got)
+	}
+}
