@@ -118,3 +118,21 @@ func TestKnown(t *testing.T) {
 		t.Errorf("Unlisted = %v, want [mod_graph mod_query]", got)
 	}
 }
+
+// TestPatchScriptConds checks the [net] patch against this GOROOT.
+func TestPatchScriptConds(t *testing.T) {
+	if _, err := patchScriptConds("package main\n"); err == nil {
+		t.Error("a scriptconds_test.go without the anchor was patched")
+	}
+	src, err := os.ReadFile(filepath.Join(goRoot(t), "src", "cmd", "go", "scriptconds_test.go"))
+	if err != nil {
+		t.Skipf("no cmd/go source: %v", err)
+	}
+	out, err := patchScriptConds(string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "if true || !testenv.HasExternalNetwork()") {
+		t.Error("the [net] condition was not patched")
+	}
+}

@@ -30,6 +30,7 @@ type Config struct {
 	Side     string        // "both", "go" or "gofast"
 	Log      io.Writer     // progress messages
 	Report   string        // re-read the logs a run kept in this -work directory; run nothing
+	Long     bool          // run without -test.short: also the scripts that build binaries or use VCS
 }
 
 // Result is one script's outcome on both sides.
@@ -152,7 +153,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.WriteFile(patchedFile, []byte(patched), 0o666); err != nil {
 		return nil, err
 	}
-	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(cmdGoDir, "go_test.go"): patchedFile}})
+	condsSrc, err := os.ReadFile(filepath.Join(cmdGoDir, "scriptconds_test.go"))
+	if err != nil {
+		return nil, err
+	}
+	conds, err := patchScriptConds(string(condsSrc))
+	if err != nil {
+		return nil, err
+	}
+	condsFile := filepath.Join(work, "scriptconds_test.go")
+	if err := os.WriteFile(condsFile, []byte(conds), 0o666); err != nil {
+		return nil, err
+	}
+	overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {
+		filepath.Join(cmdGoDir, "go_test.go"):          patchedFile,
+		filepath.Join(cmdGoDir, "scriptconds_test.go"): condsFile,
+	}})
 	overlayFile := filepath.Join(work, "overlay.json")
 	if err := os.WriteFile(overlayFile, overlay, 0o666); err != nil {
 		return nil, err
@@ -315,11 +331,15 @@ func runSide(ctx context.Context, cfg Config, goTool, dir, testBin, pattern, gof
 	args := []string{"tool", "test2json", "-t", "-p", "cmd/go", testBin,
 		"-test.v=test2json",
 		"-test.run=^TestScript$/" + pattern,
-		// -short keeps the scripts off the outside network: [net] and
-		// remote VCS scripts skip, as the rules for tests require.
-		"-test.short",
 		fmt.Sprintf("-test.parallel=%d", cfg.Parallel),
 		"-test.timeout=" + cfg.Timeout.String(),
+	}
+	if !cfg.Long {
+		// Short mode skips the scripts that build and link binaries or
+		// use VCS repositories (served by the test's local vcs-test
+		// server). Either way [net] is false (patchScriptConds): no
+		// script uses the outside network.
+		args = append(args, "-test.short")
 	}
 	cmd := exec.CommandContext(ctx, goTool, args...)
 	cmd.Dir = dir

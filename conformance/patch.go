@@ -53,3 +53,17 @@ func patchGoTest(src string) (string, error) {
 	}
 	return src[:at] + patchCode + "\n" + src[at:], nil
 }
+
+// netAnchor is the start of hasNet in cmd/go's scriptconds_test.go, the
+// [net:host] script condition. The patch makes it false always, so that a
+// run without -test.short (-long) still never uses the outside network:
+// every [net] script skips, as in short mode.
+const netAnchor = "func hasNet(s *script.State, host string) (bool, error) {\n\tif !testenv.HasExternalNetwork() {"
+
+// patchScriptConds makes the [net] condition false in scriptconds_test.go.
+func patchScriptConds(src string) (string, error) {
+	if strings.Count(src, netAnchor) != 1 {
+		return "", fmt.Errorf("scriptconds_test.go: anchor %q not found exactly once; this go version's [net] condition differs from the one the harness patches", netAnchor)
+	}
+	return strings.Replace(src, netAnchor, "func hasNet(s *script.State, host string) (bool, error) {\n\tif true || !testenv.HasExternalNetwork() { // gofast conformance: never the outside network", 1), nil
+}
