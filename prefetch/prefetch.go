@@ -76,7 +76,8 @@ type Options struct {
 	// `go mod download path@version` arguments). Nil means the whole set.
 	Only []module.Version
 	// ModsOnly fetches the graph's go.mod files and no zip, for commands
-	// that read only go.mod files (go list -m, go mod graph): go alone
+	// that read only go.mod files (go list -m, go mod graph, go mod
+	// verify): go alone
 	// writes no zip into the module cache for them.
 	ModsOnly bool
 	// OutputDir, when not empty, also receives every verified file as a

@@ -34,8 +34,10 @@ type Invocation struct {
 	Resolves bool
 	// ModsOnly reports whether go reads only go.mod files (and version
 	// lists and .info files) for this command, never a module's zip:
-	// `go list -m` and `go mod graph`. A warm-up that fetched zips for
-	// them would leave files in the module cache go alone never writes.
+	// `go list -m`, `go mod graph` and `go mod verify` (which checks the
+	// zips already in the cache and downloads none). A warm-up that
+	// fetched zips for them would leave files in the module cache go
+	// alone never writes.
 	ModsOnly bool
 }
 
@@ -128,7 +130,7 @@ func Classify(args []string) Invocation {
 // value such as -f's never starts with "-m".
 func modsOnly(inv Invocation) bool {
 	switch {
-	case inv.Command == "mod" && inv.Sub == "graph":
+	case inv.Command == "mod" && (inv.Sub == "graph" || inv.Sub == "verify"):
 		return true
 	case inv.Command != "list":
 		return false

@@ -152,6 +152,7 @@ func TestModsOnly(t *testing.T) {
 		{[]string{"list", "./..."}, false},
 		{[]string{"list", "-json", "."}, false},
 		{[]string{"mod", "graph"}, true},
+		{[]string{"mod", "verify"}, true},
 		{[]string{"mod", "why", "example.com/a"}, false},
 		{[]string{"mod", "download"}, false},
 		{[]string{"build", "-m"}, false},

@@ -373,10 +373,10 @@ func TestModDownloadTargets(t *testing.T) {
 	}
 }
 
-// TestWarmModsOnlyFetchesNoZip: go list -m and go mod graph read go.mod
-// files only, so their warm-up fetches no zip (go alone writes none; cmd/go's
-// mod_update_sum_readonly script checks it), and it does not record the
-// cache as warm for a build that needs the zips.
+// TestWarmModsOnlyFetchesNoZip: go list -m, go mod graph and go mod verify
+// read go.mod files only, so their warm-up fetches no zip (go alone writes
+// none; cmd/go's mod_update_sum_readonly and mod_verify scripts check it),
+// and it does not record the cache as warm for a build that needs the zips.
 func TestWarmModsOnlyFetchesNoZip(t *testing.T) {
 	w := newE2E(t)
 	ctx := context.Background()
@@ -385,7 +385,7 @@ func TestWarmModsOnlyFetchesNoZip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Chdir(wd)
-	for _, args := range [][]string{{"list", "-m", "all"}, {"list", "-f", "{{.Path}}", "-m=true", "all"}, {"mod", "graph"}} {
+	for _, args := range [][]string{{"list", "-m", "all"}, {"list", "-f", "{{.Path}}", "-m=true", "all"}, {"mod", "graph"}, {"mod", "verify"}} {
 		cache := w.cache(strings.Join(args, "_"))
 		var stderr bytes.Buffer
 		s := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}

@@ -49,8 +49,9 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 	}
 	var tweak func(*prefetch.Options)
 	if inv.ModsOnly {
-		// go list -m and go mod graph read go.mod files only; zips
-		// fetched for them would be files go alone never writes.
+		// go list -m, go mod graph and go mod verify read go.mod
+		// files only; zips fetched for them would be files go alone
+		// never writes.
 		tweak = func(o *prefetch.Options) { o.ModsOnly = true }
 	}
 	rep, st, err := s.prefetchForGo(ctx, inv, tweak)
