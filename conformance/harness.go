@@ -31,6 +31,7 @@ type Config struct {
 	Log      io.Writer     // progress messages
 	Report   string        // re-read the logs a run kept in this -work directory; run nothing
 	Long     bool          // run without -test.short: also the scripts that build binaries or use VCS
+	Core     bool          // put gofast-core itself in front of go, not the launcher install.sh installs
 }
 
 // Result is one script's outcome on both sides.
@@ -136,9 +137,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	gofast := filepath.Join(work, "gofast")
+	// Built as install.sh installs it: the lean launcher as gofast and
+	// the complete program as gofast-core beside it (the launcher hands
+	// every fetching command to it). -core puts the complete program
+	// itself in front of go.
 	fmt.Fprintf(cfg.Log, "conformance: building gofast\n")
-	if err := run(ctx, root, env, cfg.Log, goTool, "build", "-o", gofast, "."); err != nil {
+	core := filepath.Join(work, "gofast-core")
+	if cfg.Core {
+		core = gofast
+	}
+	if err := run(ctx, root, env, cfg.Log, goTool, "build", "-o", core, "."); err != nil {
 		return nil, fmt.Errorf("building gofast: %v", err)
+	}
+	if !cfg.Core {
+		if err := run(ctx, root, env, cfg.Log, goTool, "build", "-o", gofast, "./cmd/gofast-front"); err != nil {
+			return nil, fmt.Errorf("building gofast's launcher: %v", err)
+		}
 	}
 
 	src, err := os.ReadFile(filepath.Join(cmdGoDir, "go_test.go"))

@@ -24,6 +24,7 @@ func main() {
 	flag.DurationVar(&cfg.Timeout, "timeout", 3*time.Hour, "limit for each side's test run (-test.timeout)")
 	flag.StringVar(&cfg.Side, "side", "both", "which side to run: both, go or gofast (one side reports pass/fail only)")
 	flag.BoolVar(&cfg.Long, "long", false, "run without -test.short: also the scripts that build binaries or use (local) VCS repositories; [net] stays false")
+	flag.BoolVar(&cfg.Core, "core", false, "put the complete program (go build .) in front of go instead of the launcher and gofast-core that install.sh installs")
 	flag.StringVar(&cfg.Report, "report", "", "only report again from the logs a run kept in `dir` (its -work)")
 	flag.Parse()
 	if flag.NArg() > 0 {
