@@ -17,7 +17,7 @@ import (
 func main() {
 	var cfg Config
 	flag.StringVar(&cfg.Run, "run", "", "run the scripts whose names match `regexp` (as go test -run=TestScript/regexp)")
-	flag.StringVar(&cfg.Set, "set", "", "run a preset: ci (a subset for every CI run) or full (all mod_, get_, gotoolchain_, work_, install_ scripts)")
+	flag.StringVar(&cfg.Set, "set", "", "run a preset: ci (a subset for every CI run) or full (all mod_, get_, gotoolchain_, work_, install_ scripts; the default without -run)")
 	flag.StringVar(&cfg.Out, "out", "", "write the markdown table to `file` instead of stdout")
 	flag.StringVar(&cfg.Work, "work", "", "keep binaries and logs in `dir` (default: a temporary directory, removed at the end)")
 	flag.IntVar(&cfg.Parallel, "parallel", 2, "scripts run at once on each side (-test.parallel)")
