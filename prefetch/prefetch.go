@@ -75,6 +75,11 @@ type Options struct {
 	// Only restricts the zips fetched to these modules (explicit
 	// `go mod download path@version` arguments). Nil means the whole set.
 	Only []module.Version
+	// ModsOnly fetches the graph's go.mod files and no zip, for commands
+	// that read only go.mod files (go list -m, go mod graph, go mod
+	// verify): go alone
+	// writes no zip into the module cache for them.
+	ModsOnly bool
 	// OutputDir, when not empty, also receives every verified file as a
 	// GOPROXY tree (<path>/@v/<version>.{info,mod,zip} and @v/list), for
 	// GOPROXY=file://OutputDir or any static file server.

@@ -2,6 +2,7 @@ package wrap
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/environ"
@@ -31,6 +32,13 @@ type Invocation struct {
 	// such a command offline, so it runs through gofast's proxy even when
 	// the cache is known warm.
 	Resolves bool
+	// ModsOnly reports whether go reads only go.mod files (and version
+	// lists and .info files) for this command, never a module's zip:
+	// `go list -m`, `go mod graph` and `go mod verify` (which checks the
+	// zips already in the cache and downloads none). A warm-up that
+	// fetched zips for them would leave files in the module cache go
+	// alone never writes.
+	ModsOnly bool
 }
 
 // ownCommands are the first words gofast handles itself. Every other command
@@ -112,7 +120,38 @@ func Classify(args []string) Invocation {
 	}
 	inv.Rest = args[i:]
 	inv.Resolves = inv.MayFetch && resolves(inv)
+	inv.ModsOnly = inv.MayFetch && modsOnly(inv)
 	return inv
+}
+
+// modsOnly implements Invocation.ModsOnly for a fetching command. go list
+// reads zips unless -m is given; -m is a bool flag (-m, -m=true, --m), and
+// like resolves this looks at every argument before "--", since a flag
+// value such as -f's never starts with "-m".
+func modsOnly(inv Invocation) bool {
+	switch {
+	case inv.Command == "mod" && (inv.Sub == "graph" || inv.Sub == "verify"):
+		return true
+	case inv.Command != "list":
+		return false
+	}
+	m := false
+	for _, a := range inv.Rest {
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if name == "m" {
+			m = !hasVal
+			if hasVal {
+				m, _ = strconv.ParseBool(val)
+			}
+		}
+	}
+	return m
 }
 
 // Args returns the command line without its -C flag, as go sees it once

@@ -30,7 +30,7 @@ func TestClassify(t *testing.T) {
 		{"fmt", []string{"fmt", "./..."}, Invocation{Command: "fmt", Rest: []string{"./..."}}},
 		{"-C after command", []string{"build", "-C", "sub", "./..."}, Invocation{Command: "build", Dir: "sub", Rest: []string{"./..."}, MayFetch: true}},
 		{"-C= after subcommand", []string{"mod", "download", "-C=sub"}, Invocation{Command: "mod", Sub: "download", Dir: "sub", Rest: []string{}, MayFetch: true}},
-		{"-C before command", []string{"-C", "sub", "list", "-m", "all"}, Invocation{Command: "list", Dir: "sub", Rest: []string{"-m", "all"}, MayFetch: true}},
+		{"-C before command", []string{"-C", "sub", "list", "-m", "all"}, Invocation{Command: "list", Dir: "sub", Rest: []string{"-m", "all"}, MayFetch: true, ModsOnly: true}},
 		{"--C= before command", []string{"--C=sub", "vet"}, Invocation{Command: "vet", Dir: "sub", Rest: []string{}, MayFetch: true}},
 		{"-C not first flag", []string{"build", "-x", "-C", "sub"}, Invocation{Command: "build", Rest: []string{"-x", "-C", "sub"}, MayFetch: true}},
 	} {
@@ -135,5 +135,31 @@ func TestLocateSkipsSelf(t *testing.T) {
 	got, err = Locate(environ.Environ{"PATH=" + linkDir, "GOFAST_GO=" + realGo}, self)
 	if err != nil || got != realGo {
 		t.Fatalf("GOFAST_GO: %q, %v", got, err)
+	}
+}
+
+// TestModsOnly: the command lines for which go reads go.mod files only.
+func TestModsOnly(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"list", "-m", "all"}, true},
+		{[]string{"list", "-f", "{{.Path}}", "-m", "all"}, true},
+		{[]string{"list", "--m=true", "-u", "all"}, true},
+		{[]string{"-C", "sub", "list", "-m"}, true},
+		{[]string{"list", "-m=false", "./..."}, false},
+		{[]string{"list", "./..."}, false},
+		{[]string{"list", "-json", "."}, false},
+		{[]string{"mod", "graph"}, true},
+		{[]string{"mod", "verify"}, true},
+		{[]string{"mod", "why", "example.com/a"}, false},
+		{[]string{"mod", "download"}, false},
+		{[]string{"build", "-m"}, false},
+		{[]string{"version", "-m"}, false},
+	} {
+		if got := Classify(tc.args).ModsOnly; got != tc.want {
+			t.Errorf("Classify(%q).ModsOnly = %v, want %v", tc.args, got, tc.want)
+		}
 	}
 }

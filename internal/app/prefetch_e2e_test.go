@@ -372,3 +372,43 @@ func TestModDownloadTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmModsOnlyFetchesNoZip: go list -m, go mod graph and go mod verify
+// read go.mod files only, so their warm-up fetches no zip (go alone writes
+// none; cmd/go's mod_update_sum_readonly and mod_verify scripts check it),
+// and it does not record the cache as warm for a build that needs the zips.
+func TestWarmModsOnlyFetchesNoZip(t *testing.T) {
+	w := newE2E(t)
+	ctx := context.Background()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(w.dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	for _, args := range [][]string{{"list", "-m", "all"}, {"list", "-f", "{{.Path}}", "-m=true", "all"}, {"mod", "graph"}, {"mod", "verify"}} {
+		cache := w.cache(strings.Join(args, "_"))
+		var stderr bytes.Buffer
+		s := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
+		if _, err := s.warm(ctx, wrap.Classify(args)); err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		files := downloadFiles(t, cache)
+		mods := 0
+		for _, f := range files {
+			if strings.HasSuffix(f, ".zip") {
+				t.Errorf("%q: the warm-up fetched %s; go alone fetches no zip", args, f)
+			}
+			if strings.HasSuffix(f, ".mod") {
+				mods++
+			}
+		}
+		if mods == 0 {
+			t.Errorf("%q: the warm-up fetched no go.mod file: %v\n%s", args, files, stderr.String())
+		}
+		s2 := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
+		s2.warm(ctx, wrap.Classify([]string{"build", "./..."}))
+		if len(s2.settings) != 1 {
+			t.Errorf("%q: a go build after it was taken as warm (no go env), without the zips", args)
+		}
+	}
+}

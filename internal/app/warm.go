@@ -47,14 +47,23 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 		s.knownWarm = true
 		return s.env, nil
 	}
-	rep, st, err := s.prefetchForGo(ctx, inv, nil)
+	var tweak func(*prefetch.Options)
+	if inv.ModsOnly {
+		// go list -m, go mod graph and go mod verify read go.mod
+		// files only; zips fetched for them would be files go alone
+		// never writes.
+		tweak = func(o *prefetch.Options) { o.ModsOnly = true }
+	}
+	rep, st, err := s.prefetchForGo(ctx, inv, tweak)
 	if err != nil {
 		return nil, err
 	}
 	if rep == nil {
 		return s.env, nil
 	}
-	if stamp != "" && rep.Failed == 0 {
+	// A go.mod-only warm-up does not make the cache warm for a build:
+	// the stamp would let the next go build skip the zips' prefetch.
+	if stamp != "" && rep.Failed == 0 && !inv.ModsOnly {
 		// The cache files the prefetch verified or found; failing to
 		// record them only costs the next run a `go env`.
 		_ = warmstamp.Write(stamp, rep.Files)
