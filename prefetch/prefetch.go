@@ -87,6 +87,11 @@ type Options struct {
 	Progress io.Writer
 	// Terminal draws a progress bar on Progress instead of plain lines.
 	Terminal bool
+	// Quiet leaves the summary line out: Progress then gets only the
+	// progress bar (on a terminal), erased when the prefetch ends. A
+	// warm-up before a go command is quiet, so that stderr holds what go
+	// alone would write.
+	Quiet bool
 	// JSON, when not nil, receives the per-module report as JSON.
 	JSON io.Writer
 	// IdleTimeout fails a request that waits this long for headers or for

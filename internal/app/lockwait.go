@@ -17,13 +17,13 @@ func (s *session) lockWait(root, lockPath string) {
 	defer cancel()
 	holders, err := lockcheck.StuckHolders(ctx, root, []string{lockPath}, 0)
 	if err != nil || len(holders) == 0 {
-		s.logf("waiting for %s, held by another process (gofast lockcheck names it)", lockPath)
+		s.notef("waiting for %s, held by another process (gofast lockcheck names it)", lockPath)
 		return
 	}
 	for _, h := range holders {
 		if h.Lock == "" {
 			h.Lock = lockPath
 		}
-		s.logf("waiting: %s", h.Advice())
+		s.notef("waiting: %s", h.Advice())
 	}
 }

@@ -25,6 +25,10 @@ import (
 // survive (a stall, which go would wait on forever; an endless .mod), the
 // error is returned and go is not run (see hangStop).
 func (s *session) warm(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
+	if readsOnlyGoMods(inv) || showsFetches(inv, "") {
+		// What go fetches, and prints with -x, is go's own: no warm-up.
+		return s.env, nil
+	}
 	if inv.Command == "mod" && inv.Sub == "download" {
 		return s.warmModDownload(ctx, inv)
 	}
@@ -75,7 +79,11 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		err = s.checkPrefetchSettings(st)
 	}
 	if err != nil {
-		s.logf("warm-up skipped: %v", err)
+		s.notef("warm-up skipped: %v", err)
+		return nil, nil, nil
+	}
+	if showsFetches(inv, st.GOFLAGS) {
+		// -x in GOFLAGS (go env -w included): go prints its fetches.
 		return nil, nil, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
@@ -111,7 +119,7 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		// Outside a module (go install pkg@version, go run pkg@version)
 		// there is nothing to warm up: the proxy serves what go fetches.
 		if pctx.Err() == nil && !errors.Is(err, modset.ErrNoModule) {
-			s.logf("warm-up skipped: %v", err)
+			s.notef("warm-up skipped: %v", err)
 		}
 		return nil, nil, nil
 	}
@@ -124,7 +132,8 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 
 // prefetchOptions are the engine options every caller shares: the chain
 // from the mirrors package (raced lazily), demotion of failing mirrors,
-// GOFAST_JOBS, and progress on stderr. A GOFAST_TTL that does not parse is
+// GOFAST_JOBS, and progress on stderr (only the bar, on a terminal,
+// during a go command: see session.quiet). A GOFAST_TTL that does not parse is
 // reported and ignored, as a bad GOFAST_JOBS is.
 func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Options {
 	cacheDir, _ := mirrors.CacheDir(s.env)
@@ -141,6 +150,7 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 		LockWait: func(lockPath string) { s.lockWait(st.GOMODCACHE, lockPath) },
 		Progress: s.opts.Stderr,
 		Terminal: isTerminal(s.opts.Stderr),
+		Quiet:    s.quiet(),
 	}
 }
 
@@ -186,7 +196,7 @@ func (s *session) jobs() int {
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			s.logf("ignoring GOFAST_JOBS=%q: not a positive number", v)
+			s.notef("ignoring GOFAST_JOBS=%q: not a positive number", v)
 			return
 		}
 		s.jobsN = n
@@ -245,7 +255,8 @@ func firstEndless(err error) (error, string) {
 }
 
 // reportWarm prints, in one line, what the prefetch could not do; go runs
-// next and fetches those modules itself.
+// next and fetches those modules itself, and reports what it cannot get in
+// its own words, so during a go command the line is a note (see notef).
 func (s *session) reportWarm(rep *prefetch.Report) {
 	err := rep.Err()
 	if err == nil {
@@ -254,16 +265,16 @@ func (s *session) reportWarm(rep *prefetch.Report) {
 	first, _, _ := strings.Cut(err.Error(), "\n")
 	n := rep.Failed
 	if n == 0 {
-		s.logf("%s", first)
+		s.notef("%s", first)
 		return
 	}
-	s.logf("%d modules not prefetched, go will fetch them (first: %s)", n, first)
+	s.notef("%d modules not prefetched, go will fetch them (first: %s)", n, first)
 }
 
 // envWithChain returns the environment for go with GOPROXY set to the
 // chain the prefetch used, when it differs from go's own.
 func (s *session) envWithChain(rep *prefetch.Report, st *goenv.Settings) goenv.Environ {
-	if len(rep.Chain) == 0 {
+	if len(rep.Chain) == 0 || filesOnly(st, s.env) {
 		return s.env
 	}
 	if v := rep.Chain.String(); v != st.GOPROXY {

@@ -1,0 +1,136 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/mirrors"
+	"github.com/gofastdev/gofast/wrap"
+)
+
+// A wrapped go command must leave stderr, the module cache and everything
+// else as go alone would. This file holds the decisions that keep it so:
+// what gofast may say during one, and what its warm-up may fetch.
+
+// VerboseEnv is the variable that, set to 1, has a wrapped go command say
+// in plain lines what the warm-up did (the prefetch summary, a warm-up
+// skipped, modules left to go), as gofast's own commands always do.
+const VerboseEnv = "GOFAST_VERBOSE"
+
+// verbose reports whether GOFAST_VERBOSE=1 asks for gofast's lines
+// during wrapped go commands.
+func (s *session) verbose() bool { return s.env.Get(VerboseEnv) == "1" }
+
+// quiet reports whether gofast's own lines are to be left out: during a
+// wrapped go command, unless GOFAST_VERBOSE=1. Scripts and people compare
+// go's stderr, and a problem the warm-up met (a bad go.mod, a checksum
+// mismatch, a module it could not get) is one go meets and reports itself.
+func (s *session) quiet() bool { return s.wrapped && !s.verbose() }
+
+// notef is logf for what gofast did on the side: printed by gofast's own
+// commands, and during a wrapped go command only with GOFAST_VERBOSE=1.
+// gofast's fatal errors, when it does not start go at all, are not notes:
+// they are returned and printed by ExitCode.
+func (s *session) notef(format string, a ...any) {
+	if s.quiet() {
+		return
+	}
+	s.logf(format, a...)
+}
+
+// readsOnlyGoMods reports whether go itself reads only go.mod files (and
+// .info and version lists) for inv, never a zip: go list -m in every form
+// (Dir is reported only for a module already extracted), go mod graph, and
+// go mod verify (which checks the zips already in the cache and fetches
+// none). A warm-up prefetching the build's zips would leave zips in the
+// module cache that go alone never writes, so for these there is none:
+// go fetches what it reads, through the loopback proxy.
+func readsOnlyGoMods(inv wrap.Invocation) bool {
+	switch {
+	case inv.Command == "list":
+		return hasFlag(inv, "m")
+	case inv.Command == "mod":
+		return inv.Sub == "graph" || inv.Sub == "verify"
+	}
+	return false
+}
+
+// showsFetches reports whether go is asked to print the commands it runs
+// (-x on the command line or in goflags, go's GOFLAGS), its fetches among
+// them ("# get URL"). A warm-up would fetch first and leave go nothing to
+// print, so there is none: go's own fetches show, through the loopback.
+func showsFetches(inv wrap.Invocation, goflags string) bool {
+	if hasFlag(inv, "x") {
+		return true
+	}
+	for _, f := range strings.Fields(goflags) {
+		if flagIs(f, "x") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFlag reports whether the boolean flag name is set among inv's own
+// flags: those before the first argument for go run (the rest are the
+// program's), and before -args or -- for any command.
+func hasFlag(inv wrap.Invocation, name string) bool {
+	for _, a := range inv.Rest {
+		if a == "--" || a == "-args" || a == "--args" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			if inv.Command == "run" {
+				break
+			}
+			continue
+		}
+		if flagIs(a, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// flagIs reports whether a sets the boolean flag name, as go's flag
+// package reads it: -name, --name, -name=true (or another true value).
+func flagIs(a, name string) bool {
+	n, v, hasV := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+	if n != name || !strings.HasPrefix(a, "-") {
+		return false
+	}
+	if !hasV {
+		return true
+	}
+	switch v {
+	case "1", "t", "T", "true", "TRUE", "True":
+		return true
+	}
+	return false
+}
+
+// filesOnly reports whether every proxy go would use is a file:// tree
+// (GOPROXY of file:// entries, direct or off at most after them, and no
+// GOFAST_MIRRORS). Such a GOPROXY has nothing to race, resume or stall
+// on, so the loopback proxy does not stand in front of it: go reads the
+// trees itself and names them in its own messages, as without gofast.
+func filesOnly(st *goenv.Settings, env goenv.Environ) bool {
+	if strings.TrimSpace(env.Get("GOFAST_MIRRORS")) != "" {
+		return false
+	}
+	l, err := mirrors.ParseList(st.GOPROXY)
+	if err != nil {
+		return false
+	}
+	files := 0
+	for _, e := range l {
+		if e.Kind != mirrors.Proxy {
+			continue
+		}
+		if !e.IsFile() {
+			return false
+		}
+		files++
+	}
+	return files > 0
+}
