@@ -190,9 +190,12 @@ func TestDashXShowsGosFetches(t *testing.T) {
 func TestFileProxyIsGos(t *testing.T) {
 	w := newE2E(t)
 	bin := gofastBinary(t)
-	// newE2E's go mod tidy filled the scratch cache: its download
-	// directory is a module proxy tree.
-	tree := "file://" + filepath.ToSlash(filepath.Join(w.base, "scratch", "cache", "download"))
+	// A module cache's download directory is a module proxy tree; go
+	// mod download completes newE2E's scratch cache with the .info files
+	// go mod tidy does not write.
+	scratch := filepath.Join(w.base, "scratch")
+	w.goRun(scratch, nil, "mod", "download")
+	tree := "file://" + filepath.ToSlash(filepath.Join(scratch, "cache", "download"))
 	for _, args := range [][]string{
 		{"get", "example.com/missing@v1.0.0"},
 		{"list", "-m", "example.com/missing@latest"},

@@ -20,7 +20,9 @@ import (
 
 // warm prepares the module cache before a go command that may fetch modules
 // and returns the environment go should run with. A warm-up problem is
-// reported in one line and go runs as usual, with one exception: when a
+// left to go, which meets it and reports it in its own words
+// (GOFAST_VERBOSE=1 adds gofast's line), and go runs as usual, with one
+// exception: when a
 // mirror misbehaved on files gofast could not get in a way go does not
 // survive (a stall, which go would wait on forever; an endless .mod), the
 // error is returned and go is not run (see hangStop).
@@ -70,9 +72,12 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 // one prefetch (with tweak applied to its options), and the decision
 // whether go may run. When go will switch toolchains (session.switching),
 // go downloads the toolchain beside the prefetch. rep is nil when the
-// warm-up was skipped, which has been said in one line; a non-nil error
+// warm-up was skipped (said in one line only as a note: see notef); a
+// non-nil error
 // means go must not run: a mirror go would hang on (see hangStop), or a
 // toolchain go could not get (go's own error, already printed by go).
+// The warm-up is also skipped, silently, when go is to print its fetches
+// (-x in GOFLAGS): see showsFetches.
 func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
 	st, err = s.Settings(ctx, inv.Dir)
 	if err == nil {
