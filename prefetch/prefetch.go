@@ -72,6 +72,10 @@ type Options struct {
 	// download` does (it never uses vendor mode). False yields an empty
 	// report with Vendor set when go would build from vendor/.
 	IgnoreVendor bool
+	// NoInfo leaves .info files out: go mod tidy and go mod why fetch a
+	// build's zips but never its .info files, and a warm-up must leave
+	// the module cache as go alone would.
+	NoInfo bool
 	// Only restricts the zips fetched to these modules (explicit
 	// `go mod download path@version` arguments). Nil means the whole set.
 	Only []module.Version

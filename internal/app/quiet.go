@@ -38,21 +38,42 @@ func (s *session) notef(format string, a ...any) {
 	s.logf(format, a...)
 }
 
-// readsOnlyGoMods reports whether go itself reads only go.mod files (and
-// .info and version lists) for inv, never a zip: go list -m in every form
-// (Dir is reported only for a module already extracted), go mod graph, and
-// go mod verify (which checks the zips already in the cache and fetches
-// none). A warm-up prefetching the build's zips would leave zips in the
-// module cache that go alone never writes, so for these there is none:
-// go fetches what it reads, through the loopback proxy.
-func readsOnlyGoMods(inv wrap.Invocation) bool {
+// noWarmUp reports whether go itself fetches less than the build's zips
+// for inv, so that a warm-up prefetching them would leave files in the
+// module cache that go alone never writes: go list -m in every form (Dir
+// is reported only for a module already extracted), go mod graph and go
+// mod verify (which checks the zips already in the cache) read go.mod
+// files only; go get loads only the packages it is given, at the versions
+// it resolves; go install and go run of pkg@version build that package
+// outside the current module, which they neither read nor build. For
+// these there is no warm-up: go fetches what it reads, through the
+// loopback proxy (which reads ahead for go get and pkg@version).
+func noWarmUp(inv wrap.Invocation) bool {
 	switch {
+	case len(inv.Tools()) > 0:
+		return true
 	case inv.Command == "list":
 		return hasFlag(inv, "m")
 	case inv.Command == "mod":
 		return inv.Sub == "graph" || inv.Sub == "verify"
+	case inv.Command == "get":
+		return true
 	}
 	return false
+}
+
+// outsideWorkspace reports whether inv is a go work command that go
+// refuses for want of a go.work (GOWORK off or none found): it fetches
+// nothing, and neither may the warm-up.
+func outsideWorkspace(inv wrap.Invocation, st *goenv.Settings) bool {
+	return inv.Command == "work" && (st.GOWORK == "" || st.GOWORK == "off")
+}
+
+// noInfo reports whether go fetches the build's zips for inv but none of
+// their .info files (go mod tidy, go mod why: they report no module
+// times), so that the warm-up must leave those out (prefetch.Options.NoInfo).
+func noInfo(inv wrap.Invocation) bool {
+	return inv.Command == "mod" && (inv.Sub == "tidy" || inv.Sub == "why")
 }
 
 // showsFetches reports whether go is asked to print the commands it runs

@@ -43,6 +43,10 @@ func TestWarmUpScope(t *testing.T) {
 		{[]string{"mod", "graph"}, "", true, false},
 		{[]string{"mod", "verify"}, "", true, false},
 		{[]string{"mod", "why", "example.com/a"}, "", false, false},
+		{[]string{"get", "example.com/a@v1.0.0"}, "", true, false},
+		{[]string{"install", "example.com/a/cmd@v1.0.0"}, "", true, false},
+		{[]string{"run", "example.com/a/cmd@latest", "arg"}, "", true, false},
+		{[]string{"install", "./cmd"}, "", false, false},
 		{[]string{"mod", "tidy", "-x"}, "", false, true},
 		{[]string{"build", "-x=true", "./..."}, "", false, true},
 		{[]string{"build", "-x=false", "./..."}, "", false, false},
@@ -51,8 +55,8 @@ func TestWarmUpScope(t *testing.T) {
 		{[]string{"test", "./...", "-args", "-x"}, "", false, false},
 	} {
 		inv := wrap.Classify(tc.args)
-		if got := readsOnlyGoMods(inv); got != tc.modOnly {
-			t.Errorf("readsOnlyGoMods(%q) = %v", tc.args, got)
+		if got := noWarmUp(inv); got != tc.modOnly {
+			t.Errorf("noWarmUp(%q) = %v", tc.args, got)
 		}
 		if got := showsFetches(inv, tc.goflags); got != tc.xs {
 			t.Errorf("showsFetches(%q, GOFLAGS=%q) = %v", tc.args, tc.goflags, got)

@@ -27,7 +27,7 @@ import (
 // survive (a stall, which go would wait on forever; an endless .mod), the
 // error is returned and go is not run (see hangStop).
 func (s *session) warm(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
-	if readsOnlyGoMods(inv) || showsFetches(inv, "") {
+	if noWarmUp(inv) || showsFetches(inv, "") {
 		// What go fetches, and prints with -x, is go's own: no warm-up.
 		return s.env, nil
 	}
@@ -53,7 +53,9 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 		s.knownWarm = true
 		return s.env, nil
 	}
-	rep, st, err := s.prefetchForGo(ctx, inv, nil)
+	rep, st, err := s.prefetchForGo(ctx, inv, func(opts *prefetch.Options) {
+		opts.NoInfo = noInfo(inv)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +89,9 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		s.notef("warm-up skipped: %v", err)
 		return nil, nil, nil
 	}
-	if showsFetches(inv, st.GOFLAGS) {
-		// -x in GOFLAGS (go env -w included): go prints its fetches.
+	if showsFetches(inv, st.GOFLAGS) || outsideWorkspace(inv, st) {
+		// -x in GOFLAGS (go env -w included): go prints its fetches;
+		// go work outside a workspace: go fetches nothing.
 		return nil, nil, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
