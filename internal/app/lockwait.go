@@ -11,7 +11,8 @@ import (
 // held by another process for a few seconds. Rather than wait silently
 // behind a process that may be stuck (a stalled go, a stopped job), it says
 // in one line who holds the lock, since when, and the command that frees
-// it; then the wait goes on.
+// it; then the wait goes on. During a go command the line is a note (see
+// notef): go alone waits on the same lock without a word.
 func (s *session) lockWait(root, lockPath string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
