@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/goenv"
@@ -80,22 +81,28 @@ func noInfo(inv wrap.Invocation) bool {
 // (-x on the command line or in goflags, go's GOFLAGS), its fetches among
 // them ("# get URL"). A warm-up would fetch first and leave go nothing to
 // print, so there is none: go's own fetches show, through the loopback.
+// As in go, the command line overrides GOFLAGS, and a later flag an
+// earlier one.
 func showsFetches(inv wrap.Invocation, goflags string) bool {
-	if hasFlag(inv, "x") {
-		return true
+	if v, set := boolFlag(ownFlags(inv), "x"); set {
+		return v
 	}
-	for _, f := range strings.Fields(goflags) {
-		if flagIs(f, "x") {
-			return true
-		}
-	}
-	return false
+	v, _ := boolFlag(strings.Fields(goflags), "x")
+	return v
 }
 
 // hasFlag reports whether the boolean flag name is set among inv's own
-// flags: those before the first argument for go run (the rest are the
-// program's), and before -args or -- for any command.
+// flags (see ownFlags).
 func hasFlag(inv wrap.Invocation, name string) bool {
+	v, _ := boolFlag(ownFlags(inv), name)
+	return v
+}
+
+// ownFlags returns the arguments of inv that are go's flags: those before
+// the first argument for go run (the rest are the program's), and before
+// -args or -- for any command.
+func ownFlags(inv wrap.Invocation) []string {
+	var out []string
 	for _, a := range inv.Rest {
 		if a == "--" || a == "-args" || a == "--args" {
 			break
@@ -106,28 +113,34 @@ func hasFlag(inv wrap.Invocation, name string) bool {
 			}
 			continue
 		}
-		if flagIs(a, name) {
-			return true
-		}
+		out = append(out, a)
 	}
-	return false
+	return out
 }
 
-// flagIs reports whether a sets the boolean flag name, as go's flag
-// package reads it: -name, --name, -name=true (or another true value).
-func flagIs(a, name string) bool {
-	n, v, hasV := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
-	if n != name || !strings.HasPrefix(a, "-") {
-		return false
+// boolFlag returns the value the last of words setting the boolean flag
+// name gives it, as go's flag package reads it (-name, --name,
+// -name=true, -name=false, ...), and whether any word sets it.
+func boolFlag(words []string, name string) (value, set bool) {
+	for _, a := range words {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		n, v, hasV := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if n != name {
+			continue
+		}
+		set = true
+		if !hasV {
+			value = true
+			continue
+		}
+		b, err := strconv.ParseBool(v)
+		// go rejects a value that does not parse; the flag then sets
+		// nothing, and go reports the mistake itself.
+		value = err == nil && b
 	}
-	if !hasV {
-		return true
-	}
-	switch v {
-	case "1", "t", "T", "true", "TRUE", "True":
-		return true
-	}
-	return false
+	return value, set
 }
 
 // filesOnly reports whether every proxy go would use is a file:// tree

@@ -51,6 +51,10 @@ func TestWarmUpScope(t *testing.T) {
 		{[]string{"build", "-x=true", "./..."}, "", false, true},
 		{[]string{"build", "-x=false", "./..."}, "", false, false},
 		{[]string{"build", "./..."}, "-mod=mod -x", false, true},
+		{[]string{"build", "-x=false", "./..."}, "-x", false, false},
+		{[]string{"build", "-x", "-x=0", "./..."}, "", false, false},
+		{[]string{"build", "./..."}, "-x -x=false", false, false},
+		{[]string{"get", "--x", "example.com/a@v1"}, "", true, true},
 		{[]string{"run", "./cmd", "-x"}, "", false, false},
 		{[]string{"test", "./...", "-args", "-x"}, "", false, false},
 	} {
