@@ -241,11 +241,8 @@ func (e *engine) settle() {
 	}
 }
 
-// selectZips applies Options.Only and Options.ModsOnly.
+// selectZips applies Options.Only.
 func (e *engine) selectZips(all []module.Version) []module.Version {
-	if e.opts.ModsOnly {
-		return nil
-	}
 	if e.opts.Only == nil {
 		return all
 	}
@@ -265,7 +262,7 @@ func (e *engine) selectZips(all []module.Version) []module.Version {
 // selectMods returns the go.mod files to make sure of: the whole graph,
 // or with Only just those of the selected zips.
 func (e *engine) selectMods(all, zips []module.Version) []module.Version {
-	if e.opts.Only == nil || e.opts.ModsOnly {
+	if e.opts.Only == nil {
 		return all
 	}
 	return zips

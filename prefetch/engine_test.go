@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -101,5 +102,80 @@ func TestProgressAndSummary(t *testing.T) {
 		if err := json.Unmarshal(js.Bytes(), &rep); err != nil || len(rep.Modules) != len(testMods) {
 			t.Errorf("JSON report: %v, %d modules", err, len(rep.Modules))
 		}
+	}
+}
+
+// TestQuietLeavesNothing: a quiet prefetch (the warm-up before a go
+// command) writes nothing where stderr is not a terminal, and on a
+// terminal only a progress bar that it erases: no newline, and every
+// character drawn on the line is overwritten with blanks before the end.
+func TestQuietLeavesNothing(t *testing.T) {
+	tree := proxytest.MustBuild(testMods...)
+	srv := proxytest.New(t, proxytest.Options{FS: tree.FS})
+	for _, terminal := range []bool{false, true} {
+		var out bytes.Buffer
+		rep, err := Run(context.Background(), Options{
+			Settings: settings(newCache(t), srv.URL), Compute: fixedSet(tree, testMods),
+			Progress: &out, Terminal: terminal, Quiet: true,
+		})
+		if err != nil || rep.Fetched != len(testMods) {
+			t.Fatalf("terminal=%v: %v, fetched %v", terminal, err, rep)
+		}
+		if !terminal && out.Len() != 0 {
+			t.Errorf("not a terminal: quiet prefetch wrote %q", out.String())
+		}
+		if strings.Contains(out.String(), "\n") {
+			t.Errorf("terminal=%v: quiet prefetch wrote a line: %q", terminal, out.String())
+		}
+		if shown := screenLine(out.String()); strings.TrimSpace(shown) != "" {
+			t.Errorf("terminal=%v: the line still shows %q after the prefetch (written: %q)", terminal, shown, out.String())
+		}
+	}
+}
+
+// screenLine is what a terminal shows on the cursor's line after s is
+// written to it: each character at the column it lands on, \r moving back
+// to column 0, ANSI "erase line" (ESC [2K) blanking it.
+func screenLine(s string) string {
+	var line []rune
+	col := 0
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], "\x1b[2K") {
+			line, i = line[:0], i+4
+			continue
+		}
+		r := []rune(s[i:])[0]
+		i += len(string(r))
+		if r == '\r' {
+			col = 0
+			continue
+		}
+		if col < len(line) {
+			line[col] = r
+		} else {
+			line = append(line, r)
+		}
+		col++
+	}
+	return string(line)
+}
+
+// TestWidthWriterBlanksWhatWasDrawn: the bar's line is blanked column for
+// column, a multi-byte block counting as one column (more blanks than the
+// line had would wrap onto the next).
+func TestWidthWriterBlanksWhatWasDrawn(t *testing.T) {
+	var buf bytes.Buffer
+	ww := &widthWriter{w: &buf}
+	io.WriteString(ww, "\rgofast: ██ 1/2\r")
+	io.WriteString(ww, "\rgofast: █")
+	buf.Reset()
+	ww.erase()
+	if want := "\r" + strings.Repeat(" ", len("gofast: xx 1/2")) + "\r"; buf.String() != want {
+		t.Errorf("erase wrote %q, want %q", buf.String(), want)
+	}
+	buf.Reset()
+	ww.erase()
+	if buf.Len() != 0 {
+		t.Errorf("a second erase wrote %q", buf.String())
 	}
 }

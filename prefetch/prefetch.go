@@ -72,14 +72,13 @@ type Options struct {
 	// download` does (it never uses vendor mode). False yields an empty
 	// report with Vendor set when go would build from vendor/.
 	IgnoreVendor bool
+	// NoInfo leaves .info files out: go mod tidy and go mod why fetch a
+	// build's zips but never its .info files, and a warm-up must leave
+	// the module cache as go alone would.
+	NoInfo bool
 	// Only restricts the zips fetched to these modules (explicit
 	// `go mod download path@version` arguments). Nil means the whole set.
 	Only []module.Version
-	// ModsOnly fetches the graph's go.mod files and no zip, for commands
-	// that read only go.mod files (go list -m, go mod graph, go mod
-	// verify): go alone
-	// writes no zip into the module cache for them.
-	ModsOnly bool
 	// OutputDir, when not empty, also receives every verified file as a
 	// GOPROXY tree (<path>/@v/<version>.{info,mod,zip} and @v/list), for
 	// GOPROXY=file://OutputDir or any static file server.
@@ -92,6 +91,11 @@ type Options struct {
 	Progress io.Writer
 	// Terminal draws a progress bar on Progress instead of plain lines.
 	Terminal bool
+	// Quiet leaves the summary line out: Progress then gets only the
+	// progress bar (on a terminal), erased when the prefetch ends. A
+	// warm-up before a go command is quiet, so that stderr holds what go
+	// alone would write.
+	Quiet bool
 	// JSON, when not nil, receives the per-module report as JSON.
 	JSON io.Writer
 	// IdleTimeout fails a request that waits this long for headers or for

@@ -3,6 +3,7 @@ package prefetch
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ type progress struct {
 	quit  chan struct{}
 	wg    sync.WaitGroup
 	mu    sync.Mutex
+	out   *widthWriter
 }
 
 func newProgress(w io.Writer, terminal bool) *progress {
@@ -28,8 +30,9 @@ func newProgress(w io.Writer, terminal bool) *progress {
 	if w == nil || !terminal {
 		return p
 	}
+	p.out = &widthWriter{w: w}
 	p.bar = progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWriter(p.out),
 		progressbar.OptionSetDescription("gofast: prefetching"),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetItsString("modules"),
@@ -101,5 +104,45 @@ func (p *progress) stop() {
 	p.wg.Wait()
 	p.mu.Lock()
 	p.bar.Finish()
+	p.out.erase()
 	p.mu.Unlock()
+}
+
+// widthWriter passes the bar's output on and remembers the widest line it
+// drew, so that stop can blank it whatever the bar did when it finished:
+// its own clearing only moves the cursor back on Windows, and what go
+// writes next must start on an empty line.
+type widthWriter struct {
+	w     io.Writer
+	col   int // characters since the last \r or \n
+	width int // the most characters drawn on the line
+}
+
+func (ww *widthWriter) Write(b []byte) (int, error) {
+	for _, c := range b {
+		switch c {
+		case '\r', '\n':
+			ww.col = 0
+		default:
+			if c&0xC0 == 0x80 {
+				// A UTF-8 continuation byte: the bar's blocks are
+				// one column in several bytes, and blanking more
+				// columns than were drawn would wrap the line.
+				continue
+			}
+			ww.col++
+			ww.width = max(ww.width, ww.col)
+		}
+	}
+	return ww.w.Write(b)
+}
+
+// erase blanks the line the bar was drawn on and leaves the cursor at its
+// start.
+func (ww *widthWriter) erase() {
+	if ww.width == 0 {
+		return
+	}
+	io.WriteString(ww.w, "\r"+strings.Repeat(" ", ww.width)+"\r")
+	ww.width, ww.col = 0, 0
 }

@@ -84,10 +84,10 @@ func (e *engine) cacheFiles(mods []*ModuleReport) []string {
 	return files
 }
 
-// finish prints the summary line and the JSON report.
+// finish prints the summary line (unless Quiet) and the JSON report.
 func (e *engine) finish(rep *Report, start time.Time) error {
 	rep.Seconds = time.Since(start).Seconds()
-	if w := e.opts.Progress; w != nil && (rep.Fetched > 0 || rep.Failed > 0) {
+	if w := e.opts.Progress; w != nil && !e.opts.Quiet && (rep.Fetched > 0 || rep.Failed > 0) {
 		fmt.Fprintf(w, "gofast: %s\n", rep.Summary())
 	}
 	if e.opts.JSON != nil {

@@ -48,7 +48,8 @@ type zipJob struct {
 	start  time.Time
 }
 
-// startZip starts downloading m's zip, and its .info unless cached. The
+// startZip starts downloading m's zip, and its .info unless cached or
+// left out (Options.NoInfo). The
 // caller has checked that m is public, has a go.sum line and lacks a zip.
 func (e *engine) startZip(ctx context.Context, m module.Version, want []string, spec bool) {
 	jctx, cancel := context.WithCancelCause(ctx)
@@ -58,7 +59,7 @@ func (e *engine) startZip(ctx context.Context, m module.Version, want []string, 
 	e.mu.Unlock()
 	e.jobs.Add(1)
 	go j.run()
-	if !e.cache.HasInfo(m) {
+	if !e.opts.NoInfo && !e.cache.HasInfo(m) {
 		e.jobs.Add(1)
 		go j.info()
 	}
@@ -117,7 +118,7 @@ func (e *engine) decide(ctx context.Context, zips []module.Version, sums *modset
 			e.prog.add(1)
 			e.startZip(ctx, m, sums.Zip(m), false)
 		default:
-			if !e.cache.HasInfo(m) {
+			if !e.opts.NoInfo && !e.cache.HasInfo(m) {
 				j := &zipJob{e: e, m: m, ctx: ctx, start: time.Now()}
 				e.jobs.Add(1)
 				go j.info()

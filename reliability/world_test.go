@@ -100,7 +100,7 @@ func (w *world) scratch(name string) string {
 // env is the environment of one run whose scratch directory is run: its
 // module cache at run/modcache, its own home, user cache and config
 // directories, the good mirror as GOPROXY, its checksum database by URL,
-// then extra (later entries win).
+// GOFAST_VERBOSE=1, then extra (later entries win).
 func (w *world) env(run string, extra ...string) []string {
 	cache := filepath.Join(run, "modcache")
 	env := proxytest.GoEnv(os.Environ(), w.good, cache)
@@ -113,6 +113,9 @@ func (w *world) env(run string, extra ...string) []string {
 		"GOSUMDB="+w.good.GOSUMDB+" "+w.good.URL+"/sumdb/"+sumdbName,
 		"HTTP_PROXY="+blackhole, "HTTPS_PROXY="+blackhole,
 		"NO_PROXY=127.0.0.1,localhost",
+		// These tests read what gofast says about each fault, which
+		// during a go command (mod download) it says only when asked.
+		"GOFAST_VERBOSE=1",
 	)
 	return append(env, extra...)
 }

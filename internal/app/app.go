@@ -66,6 +66,7 @@ func Run(ctx context.Context, o Options) error {
 	case plan == wrap.PlanGo && env.Get("GOFAST_OFF") == "1":
 		return s.execGo(args, env)
 	}
+	s.wrapped = true
 	if s.willDownloadToolchain(inv) {
 		if plan == wrap.PlanGo {
 			// go version, go env, ... in a module that asks for a newer
@@ -118,6 +119,9 @@ type session struct {
 	// knownWarm is set when the warm-up found a valid record of a
 	// complete earlier warm-up: nothing go.mod and go.sum name is missing.
 	knownWarm bool
+	// wrapped is set for a go command line (not one of gofast's own):
+	// gofast's notes are then left out (see quiet).
+	wrapped bool
 	// switching is set when go will download a toolchain before it runs
 	// the command: the download must come through the proxy.
 	switching bool

@@ -50,7 +50,7 @@ func (s *session) chain(ctx context.Context, st *goenv.Settings, env goenv.Envir
 		return nil, err
 	}
 	if res.Fallback && res.Note != "" {
-		s.logf("%s", res.Note)
+		s.notef("%s", res.Note)
 	}
 	return res.Chain, nil
 }
@@ -60,7 +60,7 @@ func (s *session) chain(ctx context.Context, st *goenv.Settings, env goenv.Envir
 // GOFAST_JOBS is.
 func (s *session) rankingEnv() goenv.Environ {
 	if _, err := mirrors.ParseTTL(s.env.Get("GOFAST_TTL")); err != nil {
-		s.ttlWarn.Do(func() { s.logf("ignoring %v; using %v", err, mirrors.DefaultTTL) })
+		s.ttlWarn.Do(func() { s.notef("ignoring %v; using %v", err, mirrors.DefaultTTL) })
 		return s.env.Without("GOFAST_TTL")
 	}
 	return s.env

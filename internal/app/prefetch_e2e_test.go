@@ -208,7 +208,8 @@ func TestModDownloadLeavesWhatGoLeaves(t *testing.T) {
 	bin := gofastBinary(t)
 	ours, theirs := w.cache("gofast"), w.cache("go")
 	cmd := exec.Command(bin, "mod", "download")
-	cmd.Dir, cmd.Env = w.dir, w.env(ours)
+	// GOFAST_VERBOSE=1: the summary line shows that gofast prefetched.
+	cmd.Dir, cmd.Env = w.dir, w.env(ours, "GOFAST_VERBOSE=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gofast mod download: %v\n%s", err, out)
 	} else if !strings.Contains(string(out), "gofast: prefetched") {

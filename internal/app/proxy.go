@@ -85,7 +85,7 @@ func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Enviro
 	}
 	lb, closeProxy, err := s.startProxy(st, ra)
 	if err != nil {
-		s.logf("loopback proxy not started, go fetches alone: %v", err)
+		s.notef("loopback proxy not started, go fetches alone: %v", err)
 		return false, nil
 	}
 	defer closeProxy()
@@ -250,7 +250,7 @@ func parseSize(v string) (int64, bool) {
 // said what is wrong with GOFAST_MIRRORS.
 func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
 	user, err := mirrors.ParseList(st.GOPROXY)
-	if err != nil {
+	if err != nil || filesOnly(st, s.env) {
 		return nil, false
 	}
 	if _, ok := modproxy.GOPROXY("", user); !ok {

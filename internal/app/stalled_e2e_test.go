@@ -26,7 +26,8 @@ func TestModDownloadStalledFirstMirror(t *testing.T) {
 	cmd.Dir = w.dir
 	cmd.Env = w.env(cache,
 		"GOPROXY="+stalled.URL+"|"+w.srv.URL,
-		"GOFAST_MIRRORS="+stalled.URL+","+w.srv.URL)
+		"GOFAST_MIRRORS="+stalled.URL+","+w.srv.URL,
+		"GOFAST_VERBOSE=1") // the summary line shows that gofast prefetched
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("gofast mod download did not finish within 90 s with a stalled first mirror:\n%s", out)

@@ -20,11 +20,17 @@ import (
 
 // warm prepares the module cache before a go command that may fetch modules
 // and returns the environment go should run with. A warm-up problem is
-// reported in one line and go runs as usual, with one exception: when a
+// left to go, which meets it and reports it in its own words
+// (GOFAST_VERBOSE=1 adds gofast's line), and go runs as usual, with one
+// exception: when a
 // mirror misbehaved on files gofast could not get in a way go does not
 // survive (a stall, which go would wait on forever; an endless .mod), the
 // error is returned and go is not run (see hangStop).
 func (s *session) warm(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
+	if noWarmUp(inv) || showsFetches(inv, "") {
+		// What go fetches, and prints with -x, is go's own: no warm-up.
+		return s.env, nil
+	}
 	if inv.Command == "mod" && inv.Sub == "download" {
 		return s.warmModDownload(ctx, inv)
 	}
@@ -47,23 +53,16 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 		s.knownWarm = true
 		return s.env, nil
 	}
-	var tweak func(*prefetch.Options)
-	if inv.ModsOnly {
-		// go list -m, go mod graph and go mod verify read go.mod
-		// files only; zips fetched for them would be files go alone
-		// never writes.
-		tweak = func(o *prefetch.Options) { o.ModsOnly = true }
-	}
-	rep, st, err := s.prefetchForGo(ctx, inv, tweak)
+	rep, st, err := s.prefetchForGo(ctx, inv, func(opts *prefetch.Options) {
+		opts.NoInfo = noInfo(inv)
+	})
 	if err != nil {
 		return nil, err
 	}
 	if rep == nil {
 		return s.env, nil
 	}
-	// A go.mod-only warm-up does not make the cache warm for a build:
-	// the stamp would let the next go build skip the zips' prefetch.
-	if stamp != "" && rep.Failed == 0 && !inv.ModsOnly {
+	if stamp != "" && rep.Failed == 0 {
 		// The cache files the prefetch verified or found; failing to
 		// record them only costs the next run a `go env`.
 		_ = warmstamp.Write(stamp, rep.Files)
@@ -75,16 +74,24 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 // one prefetch (with tweak applied to its options), and the decision
 // whether go may run. When go will switch toolchains (session.switching),
 // go downloads the toolchain beside the prefetch. rep is nil when the
-// warm-up was skipped, which has been said in one line; a non-nil error
+// warm-up was skipped (said in one line only as a note: see notef); a
+// non-nil error
 // means go must not run: a mirror go would hang on (see hangStop), or a
 // toolchain go could not get (go's own error, already printed by go).
+// The warm-up is also skipped, silently, when go is to print its fetches
+// (-x in GOFLAGS): see showsFetches.
 func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
 	st, err = s.Settings(ctx, inv.Dir)
 	if err == nil {
 		err = s.checkPrefetchSettings(st)
 	}
 	if err != nil {
-		s.logf("warm-up skipped: %v", err)
+		s.notef("warm-up skipped: %v", err)
+		return nil, nil, nil
+	}
+	if showsFetches(inv, st.GOFLAGS) || outsideWorkspace(inv, st) {
+		// -x in GOFLAGS (go env -w included): go prints its fetches;
+		// go work outside a workspace: go fetches nothing.
 		return nil, nil, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
@@ -120,7 +127,7 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		// Outside a module (go install pkg@version, go run pkg@version)
 		// there is nothing to warm up: the proxy serves what go fetches.
 		if pctx.Err() == nil && !errors.Is(err, modset.ErrNoModule) {
-			s.logf("warm-up skipped: %v", err)
+			s.notef("warm-up skipped: %v", err)
 		}
 		return nil, nil, nil
 	}
@@ -133,7 +140,8 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 
 // prefetchOptions are the engine options every caller shares: the chain
 // from the mirrors package (raced lazily), demotion of failing mirrors,
-// GOFAST_JOBS, and progress on stderr. A GOFAST_TTL that does not parse is
+// GOFAST_JOBS, and progress on stderr (only the bar, on a terminal,
+// during a go command: see session.quiet). A GOFAST_TTL that does not parse is
 // reported and ignored, as a bad GOFAST_JOBS is.
 func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Options {
 	cacheDir, _ := mirrors.CacheDir(s.env)
@@ -150,6 +158,7 @@ func (s *session) prefetchOptions(dir string, st *goenv.Settings) prefetch.Optio
 		LockWait: func(lockPath string) { s.lockWait(st.GOMODCACHE, lockPath) },
 		Progress: s.opts.Stderr,
 		Terminal: isTerminal(s.opts.Stderr),
+		Quiet:    s.quiet(),
 	}
 }
 
@@ -195,7 +204,7 @@ func (s *session) jobs() int {
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			s.logf("ignoring GOFAST_JOBS=%q: not a positive number", v)
+			s.notef("ignoring GOFAST_JOBS=%q: not a positive number", v)
 			return
 		}
 		s.jobsN = n
@@ -254,7 +263,8 @@ func firstEndless(err error) (error, string) {
 }
 
 // reportWarm prints, in one line, what the prefetch could not do; go runs
-// next and fetches those modules itself.
+// next and fetches those modules itself, and reports what it cannot get in
+// its own words, so during a go command the line is a note (see notef).
 func (s *session) reportWarm(rep *prefetch.Report) {
 	err := rep.Err()
 	if err == nil {
@@ -263,16 +273,16 @@ func (s *session) reportWarm(rep *prefetch.Report) {
 	first, _, _ := strings.Cut(err.Error(), "\n")
 	n := rep.Failed
 	if n == 0 {
-		s.logf("%s", first)
+		s.notef("%s", first)
 		return
 	}
-	s.logf("%d modules not prefetched, go will fetch them (first: %s)", n, first)
+	s.notef("%d modules not prefetched, go will fetch them (first: %s)", n, first)
 }
 
 // envWithChain returns the environment for go with GOPROXY set to the
 // chain the prefetch used, when it differs from go's own.
 func (s *session) envWithChain(rep *prefetch.Report, st *goenv.Settings) goenv.Environ {
-	if len(rep.Chain) == 0 {
+	if len(rep.Chain) == 0 || filesOnly(st, s.env) {
 		return s.env
 	}
 	if v := rep.Chain.String(); v != st.GOPROXY {
