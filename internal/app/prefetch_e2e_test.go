@@ -375,9 +375,11 @@ func TestModDownloadTargets(t *testing.T) {
 }
 
 // TestWarmModsOnlyFetchesNoZip: go list -m, go mod graph and go mod verify
-// read go.mod files only, so their warm-up fetches no zip (go alone writes
-// none; cmd/go's mod_update_sum_readonly and mod_verify scripts check it),
-// and it does not record the cache as warm for a build that needs the zips.
+// read go.mod files only, so they get no warm-up, which would fetch zips
+// (go alone writes none; cmd/go's mod_update_sum_readonly and mod_verify
+// scripts check it), and nothing records the cache as warm for a build
+// that needs the zips. TestWarmUpLeavesGosCache compares the whole cache
+// with go alone's.
 func TestWarmModsOnlyFetchesNoZip(t *testing.T) {
 	w := newE2E(t)
 	ctx := context.Background()
@@ -393,18 +395,10 @@ func TestWarmModsOnlyFetchesNoZip(t *testing.T) {
 		if _, err := s.warm(ctx, wrap.Classify(args)); err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
-		files := downloadFiles(t, cache)
-		mods := 0
-		for _, f := range files {
+		for _, f := range downloadFiles(t, cache) {
 			if strings.HasSuffix(f, ".zip") {
 				t.Errorf("%q: the warm-up fetched %s; go alone fetches no zip", args, f)
 			}
-			if strings.HasSuffix(f, ".mod") {
-				mods++
-			}
-		}
-		if mods == 0 {
-			t.Errorf("%q: the warm-up fetched no go.mod file: %v\n%s", args, files, stderr.String())
 		}
 		s2 := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
 		s2.warm(ctx, wrap.Classify([]string{"build", "./..."}))
