@@ -24,6 +24,8 @@ func (s *session) cliApp() *cli.App {
 			"with gofast's loopback proxy as its GOPROXY (your direct/off tail kept), so that whatever go\n" +
 			"still fetches (queries, go install pkg@version, toolchains, checksum-database lookups) gets\n" +
 			"the same mirror chain, deadlines and retries. A warm cache goes straight to go.\n" +
+			"go's output, exit code and module cache are what go alone gives; GOFAST_VERBOSE=1 adds\n" +
+			"gofast's own summary lines; README.md lists every GOFAST_ setting.\n" +
 			"gofast help, gofast version and gofast env are go's; use gofast self help and gofast self version.",
 		Reader:          s.opts.Stdin,
 		Writer:          s.opts.Stdout,
