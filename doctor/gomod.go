@@ -16,8 +16,7 @@ import (
 // governs the current directory.
 type mainFile struct {
 	path      string
-	goVersion string // the go line, "" when absent
-	toolchain string // the toolchain line, "" when absent
+	goVersion string // the go line, "" when absent; the toolchain line is toolchain.Decide's to read
 	requires  []string
 }
 
@@ -36,9 +35,6 @@ func readMainFile(s *goenv.Settings, dir string) (*mainFile, error) {
 		m := &mainFile{path: w}
 		if f.Go != nil {
 			m.goVersion = f.Go.Version
-		}
-		if f.Toolchain != nil {
-			m.toolchain = f.Toolchain.Name
 		}
 		return m, nil
 	}
@@ -66,9 +62,6 @@ func readMainFile(s *goenv.Settings, dir string) (*mainFile, error) {
 	m := &mainFile{path: path}
 	if f.Go != nil {
 		m.goVersion = f.Go.Version
-	}
-	if f.Toolchain != nil {
-		m.toolchain = f.Toolchain.Name
 	}
 	for _, r := range f.Require {
 		m.requires = append(m.requires, r.Mod.Path)

@@ -7,48 +7,10 @@ import (
 	"runtime"
 	"strings"
 
-	"go/version"
-
 	"github.com/gofastdev/gofast/internal/goenv"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/mirrors"
 )
-
-// toolchainRule is how GOTOOLCHAIN lets go pick a toolchain.
-type toolchainRule string
-
-const (
-	ruleLocal  toolchainRule = "local"  // only the go that runs
-	ruleAuto   toolchainRule = "auto"   // switch up, downloading through GOPROXY
-	rulePath   toolchainRule = "path"   // switch up, only to a goX.Y.Z in PATH
-	rulePinned toolchainRule = "pinned" // always the named version
-)
-
-// parseToolchain parses GOTOOLCHAIN as go does: local, auto, path, or a
-// toolchain name optionally followed by +auto or +path. It returns the
-// minimum toolchain and the rule; local is the running go's version.
-func parseToolchain(v, local string) (min string, rule toolchainRule, err error) {
-	switch v = strings.TrimSpace(v); v {
-	case "", "auto":
-		return local, ruleAuto, nil
-	case "local":
-		return local, ruleLocal, nil
-	case "path":
-		return local, rulePath, nil
-	}
-	name, suffix, _ := strings.Cut(v, "+")
-	if !version.IsValid(name) {
-		return "", "", fmt.Errorf("GOTOOLCHAIN=%s is not local, auto, path or go1.N[.M][+auto|+path]: go refuses to run", v)
-	}
-	switch suffix {
-	case "":
-		return name, rulePinned, nil
-	case "auto":
-		return name, ruleAuto, nil
-	case "path":
-		return name, rulePath, nil
-	}
-	return "", "", fmt.Errorf("GOTOOLCHAIN=%s: the suffix must be +auto or +path: go refuses to run", v)
-}
 
 // checkGo checks the running go and the toolchain the main module's go.mod
 // (or go.work) makes go switch to, and where that toolchain would come from.
@@ -60,72 +22,69 @@ func checkGo(o Options, chain mirrors.List, netrcMachines, hosts []string) []Che
 	if err != nil {
 		return append(checks, newCheck(LayerGo, "go.mod", Fail, fmt.Sprintf("%v: every go command here fails", err)))
 	}
-	checks = append(checks, toolchainCheck(s, o.Env, local, m, chain))
+	checks = append(checks, toolchainCheck(s, o.Env, o.Dir, local, m, chain))
 	return append(checks, privateSettings(s, o.Env, m, netrcMachines, hosts)...)
 }
 
-// toolchainCheck decides which toolchain go will run in this module and
-// whether it can get it.
-func toolchainCheck(s *goenv.Settings, env goenv.Environ, local string, m *mainFile, chain mirrors.List) Check {
+// toolchainCheck says which toolchain go will run in dir and whether it can
+// get it. The decision is internal/toolchain's, the one gofast acts on, which
+// follows go's own start-up choice (cmd/go/internal/toolchain.Select); the
+// go line check after it is modload's, made by whichever go then runs.
+func toolchainCheck(s *goenv.Settings, env goenv.Environ, dir, local string, m *mainFile, chain mirrors.List) Check {
 	fail := func(detail, fix string) Check {
 		c := newCheck(LayerGo, "GOTOOLCHAIN", Fail, detail)
 		c.Fix = fix
 		return c
 	}
-	min, rule, err := parseToolchain(s.GOTOOLCHAIN, local)
-	if err != nil {
-		return fail(err.Error(), unsetCommand(env, "GOTOOLCHAIN"))
-	}
-	if !version.IsValid(local) {
+	if toolchain.FromToolchain(local) == "" {
 		return newCheck(LayerGo, "GOTOOLCHAIN", Pass, fmt.Sprintf("development toolchain %s: toolchain switching not checked", s.GOVERSION))
+	}
+	d, err := toolchain.Decide(env, dir, s.GOROOT, local)
+	if err != nil {
+		fix := ""
+		if strings.Contains(err.Error(), "GOTOOLCHAIN") {
+			fix = unsetCommand(env, "GOTOOLCHAIN")
+		}
+		return fail(fmt.Sprintf("%v: go refuses to run", err), fix)
+	}
+	setting := "GOTOOLCHAIN=" + s.GOTOOLCHAIN
+	if s.GOTOOLCHAIN == "" {
+		// go.env has no GOTOOLCHAIN line and nothing else sets it: go
+		// never switches (select.go returns at once).
+		setting = "GOTOOLCHAIN unset (even in $GOROOT/go.env)"
 	}
 	need, file := "", "go.mod"
 	if m != nil {
 		file = filepath.Base(m.path)
-		if m.goVersion != "" {
-			need = "go" + m.goVersion
-		}
+		need = m.goVersion
 	}
-	newer := func(a, b string) bool { return a != "" && version.Compare(a, b) > 0 }
-
-	chosen := min
-	switch rule {
-	case ruleLocal, rulePinned:
-		if newer(need, chosen) {
-			return fail(fmt.Sprintf("%s requires go >= %s, but GOTOOLCHAIN=%s runs %s and forbids switching: every go command here fails",
-				file, strings.TrimPrefix(need, "go"), s.GOTOOLCHAIN, chosen), setCommand(env, "GOTOOLCHAIN", "auto"))
-		}
-	default:
-		if newer(local, chosen) {
-			chosen = local
-		}
-		if m != nil && version.IsValid(m.toolchain) && newer(m.toolchain, chosen) {
-			chosen = m.toolchain
-		}
-		if newer(need, chosen) {
-			chosen = need
-		}
+	run := local
+	if d.Target != "" {
+		run = d.Target
 	}
-	if version.Compare(chosen, local) == 0 {
-		detail := fmt.Sprintf("%s runs here (GOTOOLCHAIN=%s)", local, orDefault(s.GOTOOLCHAIN, "auto"))
+	if need != "" && toolchain.Compare(need, toolchain.FromToolchain(run)) > 0 {
+		return fail(fmt.Sprintf("%s requires go >= %s, but %s runs %s and forbids switching: every go command here fails",
+			file, need, setting, run), setCommand(env, "GOTOOLCHAIN", "auto"))
+	}
+	if d.Target == "" {
+		detail := fmt.Sprintf("%s runs here (%s)", local, setting)
 		if need != "" {
-			detail = fmt.Sprintf("%s asks for go >= %s: %s", file, strings.TrimPrefix(need, "go"), detail)
+			detail = fmt.Sprintf("%s asks for go >= %s: %s", file, need, detail)
 		}
 		return newCheck(LayerGo, "GOTOOLCHAIN", Pass, detail)
 	}
-	what := chosen
-	if version.Lang(chosen) == chosen {
-		what = "the latest " + chosen + ".x"
+	// go runs a program named for the toolchain from PATH before it
+	// considers a download, whatever the setting (select.go's Exec).
+	if inPath(env, d.Target) {
+		return newCheck(LayerGo, "GOTOOLCHAIN", Pass, fmt.Sprintf("go switches to %s, found in PATH (%s)", d.Target, setting))
 	}
-	if rule == rulePath {
-		if inPath(env, chosen) {
-			return newCheck(LayerGo, "GOTOOLCHAIN", Pass, fmt.Sprintf("go switches to %s, found in PATH (GOTOOLCHAIN=%s)", chosen, s.GOTOOLCHAIN))
-		}
-		return fail(fmt.Sprintf("go switches to %s but GOTOOLCHAIN=%s only looks in PATH, where it is not: every go command here fails", what, s.GOTOOLCHAIN),
-			fmt.Sprintf("go install golang.org/dl/%s@latest && %s download", chosen, chosen))
+	if d.Path {
+		return fail(fmt.Sprintf("go switches to %s but %s only looks in PATH, where it is not: every go command here fails", d.Target, setting),
+			fmt.Sprintf("go install golang.org/dl/%s@latest && %s download", d.Target, d.Target))
 	}
-	src := fmt.Sprintf("go switches to %s, downloading it as module golang.org/toolchain (v0.0.1-%s.%s-%s) through GOPROXY",
-		what, chosen, s.GOOS, s.GOARCH)
+	goos, goarch := toolchain.HostPlatform(s.GOROOT, s.Raw["GOHOSTOS"], s.Raw["GOHOSTARCH"])
+	src := fmt.Sprintf("go switches to %s, downloading it as module %s (%s) through GOPROXY",
+		d.Target, toolchain.Module, toolchain.ModuleVersion(d.Target, goos, goarch))
 	if len(chain) > 0 && chain[0].Kind == mirrors.Off {
 		return fail(src+", but GOPROXY=off forbids downloads: every go command here fails", setCommand(env, "GOTOOLCHAIN", "local"))
 	}
@@ -147,11 +106,4 @@ func inPath(env goenv.Environ, name string) bool {
 		}
 	}
 	return false
-}
-
-func orDefault(v, def string) string {
-	if strings.TrimSpace(v) == "" {
-		return def
-	}
-	return v
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"golang.org/x/mod/module"
@@ -68,7 +69,7 @@ func (h *Handler) trustOf(kind string, m module.Version) (trust, []string) {
 // matches GONOSUMDB (GOPRIVATE by default), and always for a toolchain,
 // which go.sum can never list.
 func (h *Handler) useSumDB(m module.Version) bool {
-	if m.Path == prefetch.ToolchainModule {
+	if m.Path == toolchain.Module {
 		return true
 	}
 	db, err := h.Settings.SumDB()

@@ -11,15 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/mod/module"
 	"golang.org/x/sync/errgroup"
 )
-
-// toolchainModule is the module under which go downloads toolchains.
-const toolchainModule = "golang.org/toolchain"
 
 // fetchedInRanges reports whether a file is fetched in parallel byte
 // ranges from a mirror that serves them: only a toolchain zip. It is one
@@ -28,7 +26,7 @@ const toolchainModule = "golang.org/toolchain"
 // over a long, lossy path) adds up; every other zip is small, and the
 // prefetch gets its parallelism from fetching many files at once.
 func fetchedInRanges(m module.Version, kind string) bool {
-	return m.Path == toolchainModule && kind == "zip"
+	return m.Path == toolchain.Module && kind == "zip"
 }
 
 // Streams of a file fetched in ranges. Eight streams take a link whose

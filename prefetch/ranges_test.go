@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 )
@@ -464,7 +465,7 @@ func TestRangesCancel(t *testing.T) {
 // zip from a loopback mirror that holds each connection to 16 MiB/s, and
 // reports both times and their ratio (single/ranges).
 func BenchmarkToolchainRanges(b *testing.B) {
-	m, tree := bigModule(proxytest.ToolchainModule, proxytest.FakeToolchain("1.999.0").Version, 16<<20)
+	m, tree := bigModule(toolchain.Module, proxytest.FakeToolchain("1.999.0").Version, 16<<20)
 	data := tree.FS[treeFile(m, "zip")].Data
 	mirror := newRangeMirror(b, &rangeMirror{data: data, perConn: 16 << 20})
 	spool := b.TempDir()

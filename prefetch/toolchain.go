@@ -12,13 +12,10 @@ import (
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
 )
-
-// ToolchainModule is the module go downloads a toolchain as when
-// GOTOOLCHAIN and go.mod make it switch.
-const ToolchainModule = "golang.org/toolchain"
 
 // ToolchainBundle adds to a GOPROXY tree (Options.OutputDir) what a go
 // with no network needs to switch to one toolchain: the module
@@ -48,7 +45,7 @@ type ToolchainBundle struct {
 // it gives, and writes them and the database files into the tree, each
 // through a temporary file and a rename.
 func (b *ToolchainBundle) Write(ctx context.Context) error {
-	m := module.Version{Path: ToolchainModule, Version: b.Version}
+	m := module.Version{Path: toolchain.Module, Version: b.Version}
 	if err := module.Check(m.Path, m.Version); err != nil {
 		return err
 	}

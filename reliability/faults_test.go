@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/internal/toolchain"
 	"golang.org/x/mod/module"
 )
 
@@ -51,7 +52,7 @@ const faultTimeout = 100 * time.Second
 // extensions (all of them when none is given); the
 // neutral module gofast probes mirrors with is never matched.
 func moduleFile(r *http.Request, exts ...string) bool {
-	if !strings.HasPrefix(r.URL.Path, "/example.com/") && !strings.HasPrefix(r.URL.Path, "/"+proxytest.ToolchainModule+"/") {
+	if !strings.HasPrefix(r.URL.Path, "/example.com/") && !strings.HasPrefix(r.URL.Path, "/"+toolchain.Module+"/") {
 		return false
 	}
 	if len(exts) == 0 {

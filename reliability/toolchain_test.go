@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gofastdev/gofast/internal/proxytest"
+	"github.com/gofastdev/gofast/internal/toolchain"
 )
 
 // bigToolchainVersion is the go version of the fake toolchain with a zip
@@ -36,7 +37,7 @@ func TestProxyToolchainInRanges(t *testing.T) {
 	rand.NewChaCha8([32]byte{2}).Read(blob)
 	tc.Files["pkg/blob.bin"] = string(blob)
 	w := newWorld(t, []proxytest.Module{tc}, proxytest.Options{})
-	zipPath := "/" + proxytest.ToolchainModule + "/@v/" + tc.Version + ".zip"
+	zipPath := "/" + toolchain.Module + "/@v/" + tc.Version + ".zip"
 	zip := w.tree.FS[strings.TrimPrefix(zipPath, "/")].Data
 	if len(zip) == 0 {
 		t.Fatalf("no %s in the tree", zipPath)

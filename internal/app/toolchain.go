@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/toolchain"
@@ -88,10 +87,7 @@ func (s *session) toolchainAside(st *goenv.Settings, dir string, onFail func()) 
 // switch to d.Target needs (prefetch.ToolchainBundle), for this host's
 // platform as go names it.
 func (s *session) bundleToolchain(ctx context.Context, st *goenv.Settings, d toolchain.Decision, out string) (string, error) {
-	goos, goarch := st.Raw["GOHOSTOS"], st.Raw["GOHOSTARCH"]
-	if goos == "" || goarch == "" {
-		goos, goarch = runtime.GOOS, runtime.GOARCH
-	}
+	goos, goarch := toolchain.HostPlatform(st.GOROOT, st.Raw["GOHOSTOS"], st.Raw["GOHOSTARCH"])
 	version := toolchain.ModuleVersion(d.Target, goos, goarch)
 	f, err := s.fetcher(st)
 	if err != nil {

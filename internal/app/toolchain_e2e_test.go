@@ -49,7 +49,7 @@ func (z *zipMeeting) fault(r *http.Request) proxytest.Fault {
 		return proxytest.Fault{}
 	}
 	wait := z.tc
-	if strings.Contains(r.URL.Path, proxytest.ToolchainModule+"/") {
+	if strings.Contains(r.URL.Path, toolchain.Module+"/") {
 		z.tcOnce.Do(func() { close(z.tc) })
 		wait = z.mod
 	} else {

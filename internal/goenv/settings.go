@@ -3,16 +3,15 @@
 package goenv
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/gofastdev/gofast/internal/environ"
 	"github.com/gofastdev/gofast/internal/toolchain"
@@ -47,6 +46,19 @@ type Settings struct {
 
 	// Raw holds every variable go reported, including the ones above.
 	Raw map[string]string
+
+	// goEnv holds $GOROOT/go.env once read; Parse (and so Load) makes it,
+	// so that SumDB, asked on every request of the loopback proxy, reads
+	// the file once per Settings. A Settings made otherwise reads the
+	// file on every call.
+	goEnv *goEnvOnce
+}
+
+// goEnvOnce reads $GOROOT/go.env on first use, safely for concurrent use.
+type goEnvOnce struct {
+	once sync.Once
+	m    map[string]string
+	err  error
 }
 
 // Load runs `go env -json` with the given environment in dir (the current
@@ -105,7 +117,7 @@ func Parse(data []byte) (*Settings, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("parsing go env -json output: %w", err)
 	}
-	s := &Settings{Raw: raw}
+	s := &Settings{Raw: raw, goEnv: &goEnvOnce{}}
 	fields := map[string]*string{
 		"GOPROXY": &s.GOPROXY, "GONOPROXY": &s.GONOPROXY, "GOPRIVATE": &s.GOPRIVATE,
 		"GONOSUMDB": &s.GONOSUMDB, "GOSUMDB": &s.GOSUMDB, "GOINSECURE": &s.GOINSECURE,
@@ -125,12 +137,12 @@ func Parse(data []byte) (*Settings, error) {
 // takes it from the toolchain in use, so it follows whatever that toolchain
 // considers its default.
 func (s *Settings) DefaultGOPROXY() (string, error) {
-	return readGoEnvFile(filepath.Join(s.GOROOT, "go.env"), "GOPROXY")
+	return s.goEnvSetting("GOPROXY")
 }
 
 // DefaultGOSUMDB returns the GOSUMDB value the toolchain ships with.
 func (s *Settings) DefaultGOSUMDB() (string, error) {
-	return readGoEnvFile(filepath.Join(s.GOROOT, "go.env"), "GOSUMDB")
+	return s.goEnvSetting("GOSUMDB")
 }
 
 // GOPROXYIsDefault reports whether the effective GOPROXY is the toolchain's
@@ -140,24 +152,25 @@ func (s *Settings) GOPROXYIsDefault() bool {
 	return err == nil && def == s.GOPROXY
 }
 
-// readGoEnvFile reads one key from a go.env-format file ("KEY=value" lines,
-// '#' comments), as the go command does.
-func readGoEnvFile(file, key string) (string, error) {
-	data, err := os.ReadFile(file)
+// goEnvSetting returns key's value in $GOROOT/go.env, read as go reads
+// it (toolchain.GoEnv): verbatim, the first line for key winning.
+func (s *Settings) goEnvSetting(key string) (string, error) {
+	var m map[string]string
+	var err error
+	if s.goEnv == nil {
+		m, err = toolchain.GoEnv(s.GOROOT)
+	} else {
+		s.goEnv.once.Do(func() { s.goEnv.m, s.goEnv.err = toolchain.GoEnv(s.GOROOT) })
+		m, err = s.goEnv.m, s.goEnv.err
+	}
 	if err != nil {
 		return "", err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, "="); ok && k == key {
-			return v, nil
-		}
+	v, ok := m[key]
+	if !ok {
+		return "", fmt.Errorf("%s: no %s setting: %w", filepath.Join(s.GOROOT, "go.env"), key, errors.ErrUnsupported)
 	}
-	return "", fmt.Errorf("%s: no %s setting: %w", file, key, errors.ErrUnsupported)
+	return v, nil
 }
 
 func firstLine(s string) string {

@@ -3,12 +3,16 @@ package goenv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/gofastdev/gofast/internal/toolchain"
 )
 
 func TestSettings(t *testing.T) {
@@ -119,5 +123,97 @@ func TestLoadError(t *testing.T) {
 	}
 	if _, err := Load(context.Background(), filepath.Join(t.TempDir(), "nogo"), "", env); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Load of a missing go tool: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// TestGoEnvFileAsGoReadsIt gives the real go a GOROOT whose go.env holds
+// what a hand edit leaves (comments, indented and lower-case lines, spaces
+// around '=', quotes, a CRLF line, a key twice, no final newline) and checks
+// that the defaults Settings reads from it are the values go reports when
+// nothing else sets them.
+func TestGoEnvFileAsGoReadsIt(t *testing.T) {
+	tool := goTool(t)
+	goroot := t.TempDir()
+	goEnv := "# gofast test defaults\r\n" +
+		"\n" +
+		" GOPROXY=https://indented.example\n" +
+		"GOPROXY=https://crlf.example,direct\r\n" +
+		"GOPROXY=https://second.example\n" +
+		"GOSUMDB = sum.spaced.example\n" +
+		"GOSUMDB=sum.example\n" +
+		"GOPRIVATE=  *.corp.example  \n" +
+		"GONOSUMDB=\"quoted.example\"\n" +
+		"GOINSECURE=a.example=b\n" +
+		"gonoproxy=lower.example\n" +
+		"GOVCS\n" +
+		"GOTOOLCHAIN=local\n" +
+		"GONOPROXY=last.example"
+	if err := os.WriteFile(filepath.Join(goroot, "go.env"), []byte(goEnv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"GOPROXY", "GOSUMDB", "GOPRIVATE", "GONOSUMDB", "GOINSECURE", "GONOPROXY", "GOVCS"}
+	env := Environ(os.Environ())
+	for _, k := range append(keys, "GOTOOLCHAIN", "GOFLAGS") {
+		env = env.Without(k)
+	}
+	env = env.With("GOROOT", goroot).With("GOENV", "off")
+	s, err := Load(context.Background(), tool, t.TempDir(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.GOROOT != goroot {
+		t.Fatalf("go used GOROOT %s, not the test's", s.GOROOT)
+	}
+	if def, err := s.DefaultGOPROXY(); err != nil || def != s.GOPROXY || !s.GOPROXYIsDefault() {
+		t.Errorf("DefaultGOPROXY = %q, %v; go reports GOPROXY %q", def, err, s.GOPROXY)
+	}
+	if def, err := s.DefaultGOSUMDB(); err != nil || def != s.GOSUMDB {
+		t.Errorf("DefaultGOSUMDB = %q, %v; go reports GOSUMDB %q", def, err, s.GOSUMDB)
+	}
+	defaults, err := toolchain.GoEnv(goroot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if defaults[k] != s.Raw[k] {
+			t.Errorf("go.env's %s = %q; go reports %q", k, defaults[k], s.Raw[k])
+		}
+	}
+}
+
+// TestSumDBReadsGoEnvOnce checks that a Settings reads go.env once, however
+// many requests ask for the checksum database at once: a go.env changed
+// after the first read changes nothing.
+func TestSumDBReadsGoEnvOnce(t *testing.T) {
+	root := t.TempDir()
+	name := filepath.Join(root, "go.env")
+	if err := os.WriteFile(name, []byte("GOSUMDB=sum.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse([]byte(`{"GOSUMDB":"sum.example","GOROOT":"` + filepath.ToSlash(root) + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if db, err := s.SumDB(); err != nil || db == nil || db.Name != "sum.example" {
+				errs <- fmt.Errorf("SumDB = %+v, %v", db, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := os.WriteFile(name, []byte("GOSUMDB=sum.other.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if db, err := s.SumDB(); err != nil || db == nil || db.Name != "sum.example" {
+		t.Errorf("after go.env changed: SumDB = %+v, %v; want sum.example still", db, err)
 	}
 }

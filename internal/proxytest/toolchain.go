@@ -1,14 +1,15 @@
 package proxytest
 
-import "runtime"
+import (
+	"runtime"
 
-// ToolchainModule is the module path under which the go command downloads
-// toolchains when GOTOOLCHAIN asks for a newer one than it is.
-const ToolchainModule = "golang.org/toolchain"
+	"github.com/gofastdev/gofast/internal/toolchain"
+)
 
 // FakeToolchain returns a golang.org/toolchain module for goVersion (such
-// as "1.999.0") on this machine's GOOS and GOARCH, shaped as the go
-// command's own test toolchains are (cmd/go/testdata/mod): its bin/go is a
+// as "1.999.0") on this machine's GOOS and GOARCH (the test binary's, which
+// the go that built it shares, so the platform that go downloads), shaped
+// as the go command's own test toolchains are (cmd/go/testdata/mod): its bin/go is a
 // shell script that prints ToolchainLine(goVersion, args) and exits 0, so
 // a test sees at once that go downloaded the toolchain, verified it and
 // handed over to it. Build the module into a Tree whose Lookup serves the
@@ -16,9 +17,9 @@ const ToolchainModule = "golang.org/toolchain"
 func FakeToolchain(goVersion string) Module {
 	script := "#!/bin/sh\necho \"" + toolchainPrefix(goVersion) + "$*\"\n"
 	return Module{
-		Path:    ToolchainModule,
-		Version: "v0.0.1-go" + goVersion + "." + runtime.GOOS + "-" + runtime.GOARCH,
-		GoMod:   "module " + ToolchainModule + "\n",
+		Path:    toolchain.Module,
+		Version: toolchain.ModuleVersion("go"+goVersion, runtime.GOOS, runtime.GOARCH),
+		GoMod:   "module " + toolchain.Module + "\n",
 		Files: map[string]string{
 			"bin/go":    script,
 			"bin/gofmt": "#!/bin/sh\necho fake gofmt\n",

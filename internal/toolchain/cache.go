@@ -12,14 +12,56 @@ import (
 	"golang.org/x/mod/module"
 )
 
-// toolchainModule is the module go downloads a toolchain as.
-const toolchainModule = "golang.org/toolchain"
+// Module is the module go downloads a toolchain as (select.go's
+// gotoolchainModule). Every package that names it uses this constant.
+const Module = "golang.org/toolchain"
 
 // ModuleVersion returns the version of module golang.org/toolchain that
 // holds the toolchain target for goos/goarch, as go's toolchain.Exec
-// builds it: "v0.0.1-go1.27.0.linux-amd64".
+// builds it: "v0.0.1-go1.27.0.linux-amd64". goos and goarch are the
+// platform HostPlatform returns.
 func ModuleVersion(target, goos, goarch string) string {
 	return "v0.0.1-" + target + "." + goos + "-" + goarch
+}
+
+// HostPlatform returns the platform whose toolchain go downloads when it
+// switches: go's toolchain.Exec names the runtime.GOOS and runtime.GOARCH
+// of the go binary that runs, which `go env` reports as GOHOSTOS and
+// GOHOSTARCH. It is neither the target platform (GOOS, GOARCH, which only
+// say what go builds for) nor gofast's own, which may differ from go's
+// (an amd64 gofast run under emulation beside an arm64 go).
+//
+// hostOS and hostArch are the real go's GOHOSTOS and GOHOSTARCH when the
+// caller has them from `go env`. Without them, the go installed in goroot
+// is taken to be built for the platform of its tool directory
+// ($GOROOT/pkg/tool/GOOS_GOARCH, where go looks for its compiler by its own
+// runtime.GOOS and runtime.GOARCH) when exactly one is there or one is
+// gofast's own; failing that, gofast's own platform is the best guess.
+func HostPlatform(goroot, hostOS, hostArch string) (goos, goarch string) {
+	if hostOS != "" && hostArch != "" {
+		return hostOS, hostArch
+	}
+	if goroot == "" {
+		return runtime.GOOS, runtime.GOARCH
+	}
+	tools := filepath.Join(goroot, "pkg", "tool")
+	if fi, err := os.Stat(filepath.Join(tools, runtime.GOOS+"_"+runtime.GOARCH)); err == nil && fi.IsDir() {
+		return runtime.GOOS, runtime.GOARCH
+	}
+	entries, _ := os.ReadDir(tools)
+	found := 0
+	for _, e := range entries {
+		o, a, ok := strings.Cut(e.Name(), "_")
+		if !e.IsDir() || !ok || o == "" || a == "" || strings.Contains(a, "_") {
+			continue
+		}
+		goos, goarch = o, a
+		found++
+	}
+	if found == 1 {
+		return goos, goarch
+	}
+	return runtime.GOOS, runtime.GOARCH
 }
 
 // Cached reports whether the toolchain target for goos/goarch is already
@@ -41,11 +83,11 @@ func Cached(modcache, target, goos, goarch string) bool {
 	if err != nil {
 		return false
 	}
-	dir := filepath.Join(modcache, toolchainModule+"@"+enc)
+	dir := filepath.Join(modcache, Module+"@"+enc)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return false
 	}
-	meta := filepath.Join(modcache, "cache", "download", toolchainModule, "@v", enc)
+	meta := filepath.Join(modcache, "cache", "download", Module, "@v", enc)
 	if _, err := os.Stat(meta + ".partial"); !os.IsNotExist(err) {
 		return false
 	}
@@ -111,5 +153,6 @@ func WillDownload(env environ.Environ, dir, goTool string, args []string) (Decis
 	if err != nil || d.Target == "" || d.Path {
 		return d, false
 	}
-	return d, !Cached(ModCache(env, goroot), d.Target, runtime.GOOS, runtime.GOARCH)
+	goos, goarch := HostPlatform(goroot, "", "")
+	return d, !Cached(ModCache(env, goroot), d.Target, goos, goarch)
 }

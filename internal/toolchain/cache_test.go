@@ -180,3 +180,41 @@ func TestLeanDependencies(t *testing.T) {
 		}
 	}
 }
+
+func TestHostPlatform(t *testing.T) {
+	mkroot := func(t *testing.T, dirs ...string) string {
+		t.Helper()
+		root := t.TempDir()
+		for _, d := range dirs {
+			if err := os.MkdirAll(filepath.Join(root, "pkg", "tool", d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return root
+	}
+	own := runtime.GOOS + "_" + runtime.GOARCH
+	other := "plan9_arm"
+	if own == other {
+		other = "aix_ppc64"
+	}
+	otherOS, otherArch, _ := strings.Cut(other, "_")
+	for _, tc := range []struct {
+		name             string
+		goroot           string
+		hostOS, hostArch string
+		wantOS, wantArch string
+	}{
+		{"go env", mkroot(t, own), "plan9", "386", "plan9", "386"},
+		{"half of go env", mkroot(t, other), "plan9", "", otherOS, otherArch},
+		{"tool directory", mkroot(t, other), "", "", otherOS, otherArch},
+		{"own among several", mkroot(t, other, own), "", "", runtime.GOOS, runtime.GOARCH},
+		{"several, none own", mkroot(t, other, "js_wasm"), "", "", runtime.GOOS, runtime.GOARCH},
+		{"no tool directory", t.TempDir(), "", "", runtime.GOOS, runtime.GOARCH},
+		{"no GOROOT", "", "", "", runtime.GOOS, runtime.GOARCH},
+	} {
+		goos, goarch := HostPlatform(tc.goroot, tc.hostOS, tc.hostArch)
+		if goos != tc.wantOS || goarch != tc.wantArch {
+			t.Errorf("%s: HostPlatform = %s/%s, want %s/%s", tc.name, goos, goarch, tc.wantOS, tc.wantArch)
+		}
+	}
+}

@@ -158,15 +158,32 @@ func userConfigDir(env environ.Environ) (string, error) {
 	return dir, nil
 }
 
+// GoEnv returns the settings of goroot's go.env file, the defaults the
+// toolchain ships with, read as the go command reads them (see
+// readEnvFile): the value go uses for a key that neither the environment
+// nor the user's go env file sets. It is the one reader of go.env in
+// gofast. The error is the file's: go runs without one, and callers say
+// what its absence means to them.
+func GoEnv(goroot string) (map[string]string, error) {
+	m := map[string]string{}
+	if err := readEnvFile(m, filepath.Join(goroot, "go.env"), true); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // readEnvFile adds the KEY=value lines of name to m, as cfg.readEnvFile
-// does: a line without '=' or not starting with an upper-case letter is
-// skipped, the value is taken verbatim (go trims nothing, not even a '\r'),
-// and a missing or unreadable file is no error. With keep, keys already in
-// m are not overwritten: go.env never overrides the user's file.
-func readEnvFile(m map[string]string, name string, keep bool) {
+// does: a line without '=' or not starting with an upper-case letter
+// (a comment, a blank or indented line) is skipped, the key is everything
+// before the first '=' and the value everything after it, both verbatim
+// (go trims nothing, not spaces, not quotes, not even a '\r'). With keep,
+// keys already in m are not overwritten: go.env never overrides the
+// user's file, nor a later line of go.env an earlier one. The error is
+// the file's; go ignores it, and so does newConfig.
+func readEnvFile(m map[string]string, name string, keep bool) error {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return
+		return err
 	}
 	for len(data) > 0 {
 		line := data
@@ -185,4 +202,5 @@ func readEnvFile(m map[string]string, name string, keep bool) {
 		}
 		m[key] = val
 	}
+	return nil
 }
