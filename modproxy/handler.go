@@ -29,6 +29,7 @@ package modproxy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gofastdev/gofast/internal/goenv"
@@ -101,7 +103,13 @@ type Handler struct {
 	// once it has arrived: the ReadAheadJobs zips in flight may pass the
 	// bound until then, and one that arrives over it is dropped.
 	SpoolMax int64
+	// TailEntry says that go's GOPROXY names the proxy twice, as GOPROXY
+	// does when NeedsTailEntry: a failure after which go's walk would go
+	// on to the tail is then answered 404 on the first entry and as it
+	// is on the second (below /.tail), from one walk of the chain.
+	TailEntry bool
 
+	tails   tailFailures
 	served  atomic.Int64 // bytes written to go (spoolMax)
 	sumdb   sumdbBase
 	lookups lookups
@@ -126,6 +134,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rel := strings.TrimPrefix(r.URL.Path, "/")
+	if rest, ok := strings.CutPrefix(rel, tailEntry+"/"); ok {
+		// GOPROXY's second loopback entry: the answer to a failure the
+		// first entry deferred to it, if any; else as the first.
+		if err := h.tails.take(rest); err != nil {
+			fail(w, err)
+			return
+		}
+		rel = rest
+	} else if h.TailEntry {
+		r = r.WithContext(context.WithValue(r.Context(), firstEntryKey{}, rel))
+	}
 	// No module path begins with "sumdb/" (a module path's first element
 	// has a dot), so the two protocols cannot collide.
 	if db, ok := strings.CutPrefix(rel, "sumdb/"); ok {
@@ -292,7 +311,7 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 			serve(w, r, ua.Answer.Size, ua.Answer.Reader())
 			return
 		}
-		fail(w, err)
+		h.fail(w, r, err)
 		return
 	}
 	defer f.Close()
@@ -344,6 +363,52 @@ func fail(w http.ResponseWriter, err error) {
 		return
 	}
 	http.Error(w, "gofast: "+msg, http.StatusBadGateway)
+}
+
+// firstEntryKey marks, in a request's context, a request to the first of
+// GOPROXY's two loopback entries (Handler.TailEntry); its value is the
+// request's path.
+type firstEntryKey struct{}
+
+// fail is fail for a request through the chain: with TailEntry, a
+// failure after which go's walk goes on to GOPROXY's tail is left, on the
+// first entry, to the second (tailFailures), which go asks next.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if rel, ok := r.Context().Value(firstEntryKey{}).(string); ok && errors.Is(err, prefetch.ErrReachedTail) {
+		h.tails.put(rel, err)
+		http.Error(w, "not found: gofast: the next GOPROXY entry answers", http.StatusNotFound)
+		return
+	}
+	fail(w, err)
+}
+
+// tailFailures holds the failures the first loopback entry left to the
+// second, by request path, until go asks the second for them (at once:
+// a 404 before ',' sends go on to the next entry). Bounded: go asks for
+// each deferred failure right away, so only a go that went away leaves
+// one behind.
+type tailFailures struct {
+	mu     sync.Mutex
+	byPath map[string]error
+}
+
+const maxTailFailures = 4096
+
+func (t *tailFailures) put(rel string, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byPath == nil || len(t.byPath) >= maxTailFailures {
+		t.byPath = map[string]error{}
+	}
+	t.byPath[rel] = err
+}
+
+func (t *tailFailures) take(rel string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	err := t.byPath[rel]
+	delete(t.byPath, rel)
+	return err
 }
 
 // notFound reports whether err says the chain does not have the file.

@@ -273,6 +273,11 @@ func TestGOPROXY(t *testing.T) {
 		{"direct", "", false},
 		{"off", "", false},
 		{"direct,https://a.example", "", false},
+		// A ',' before the proxies' '|' tail: the loopback is named twice.
+		{"https://a.example,https://b.example|direct", "L,L/.tail|direct", true},
+		{"https://a.example,https://b.example|https://c.example|off", "L,L/.tail|off", true},
+		{"https://a.example,https://b.example,direct", "L,direct", true},
+		{"https://a.example,https://b.example|https://c.example", "L", true},
 	} {
 		list, err := mirrors.ParseList(tc.user)
 		if err != nil {

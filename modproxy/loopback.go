@@ -164,15 +164,52 @@ func (l *Loopback) Close() error {
 // tail, so that ",direct" still falls through only on not found and
 // "|direct" on any error. ok is false when user names no proxy (GOPROXY
 // "direct" or "off"): there is nothing to stand in for.
+//
+// One entry cannot say both "stop" and "go on to the tail" when the tail
+// follows '|' and a ',' stands between user's proxies (A,B|direct): go
+// alone stops at A's 403, but any error from an entry followed by '|'
+// sends go on to direct. There (NeedsTailEntry) the loopback is named
+// twice, "L,L/.tail|direct": L answers a failure that stops go's walk as
+// it is (a non-404 before ',' stops go too) and one after which go's walk
+// would go on with 404, so that go asks L/.tail, which answers that
+// failure and lets go go on past '|' as it would have alone.
 func GOPROXY(loopback string, user mirrors.List) (value string, ok bool) {
 	proxies := listProxies(user)
 	if len(proxies) == 0 {
 		return "", false
 	}
 	out := mirrors.List{{URL: loopback, Kind: mirrors.Proxy, FallbackOnError: proxies[len(proxies)-1].FallbackOnError}}
+	if NeedsTailEntry(user) {
+		out = mirrors.List{
+			{URL: loopback, Kind: mirrors.Proxy},
+			{URL: strings.TrimRight(loopback, "/") + "/" + tailEntry, Kind: mirrors.Proxy, FallbackOnError: true},
+		}
+	}
 	out = append(out, user[len(proxies):]...)
 	if len(out) == 1 {
 		out[0].FallbackOnError = false
 	}
 	return strings.TrimSpace(out.String()), true
+}
+
+// tailEntry is the path below the loopback URL of GOPROXY's second
+// loopback entry. No module path starts with a dot, so it cannot collide
+// with a module's.
+const tailEntry = ".tail"
+
+// NeedsTailEntry reports whether go's GOPROXY must name the loopback twice
+// to stand in for user (see GOPROXY): user ends in a direct or off tail
+// after '|', and a ',' separates two of its proxies, so that the walk can
+// stop before the tail. Handler.TailEntry must then be set.
+func NeedsTailEntry(user mirrors.List) bool {
+	proxies := listProxies(user)
+	if len(proxies) == len(user) || len(proxies) == 0 || !proxies[len(proxies)-1].FallbackOnError {
+		return false
+	}
+	for _, e := range proxies[:len(proxies)-1] {
+		if !e.FallbackOnError {
+			return true
+		}
+	}
+	return false
 }

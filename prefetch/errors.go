@@ -15,6 +15,22 @@ import (
 // line to verify it against. go handles it itself when it runs.
 var ErrLeftToGo = errors.New("left to go")
 
+// ErrReachedTail marks a failure after which go's own walk of GOPROXY
+// goes on to the list's direct or off tail: the walk got past every proxy
+// (after not-found answers, or a failure behind '|'), rather than stopping
+// at one (a failure behind ','). The loopback proxy needs the difference
+// when a single entry of go's GOPROXY cannot carry it (see
+// modproxy.GOPROXY).
+var ErrReachedTail = errors.New("past every proxy in GOPROXY")
+
+// reachedTail marks err with ErrReachedTail; its text stays err's.
+func reachedTail(err error) error { return &tailError{err} }
+
+type tailError struct{ err error }
+
+func (e *tailError) Error() string   { return e.err.Error() }
+func (e *tailError) Unwrap() []error { return []error{ErrReachedTail, e.err} }
+
 // ErrStalled is the cause when a mirror sent no headers, or stopped sending
 // the body, for longer than the idle timeout.
 var ErrStalled = errors.New("mirror stalled")

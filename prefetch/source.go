@@ -147,9 +147,9 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 	for _, e := range list {
 		if e.Kind != mirrors.Proxy {
 			if lastErr != nil && !errors.Is(lastErr, fs.ErrNotExist) {
-				return res, lastErr
+				return res, reachedTail(lastErr)
 			}
-			return res, &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)}
+			return res, reachedTail(&ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)})
 		}
 		if e.URL == exclude {
 			excluded = true

@@ -3,11 +3,13 @@ package app
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gofastdev/gofast/internal/modcache"
@@ -16,7 +18,7 @@ import (
 
 // loopbackURL matches the loopback proxy's base URL as go prints it (with
 // or without a path prefix, or credentials go has redacted).
-var loopbackURL = regexp.MustCompile(`http://([^/@\s]+@)?127\.0\.0\.1:[0-9]+(/[0-9a-f]{32})?`)
+var loopbackURL = regexp.MustCompile(`http://([^/@\s]+@)?127\.0\.0\.1:[0-9]+(/[0-9a-f]{32})?(/\.tail)?`)
 
 // TestMirrorAnswersAsGo: when the only mirror answers something go judges
 // itself (a zip breaking the module zip rules, an @latest that is not
@@ -122,6 +124,101 @@ func TestMirrorAnswersAsGo(t *testing.T) {
 			if f.stderr != g.stderr {
 				t.Errorf("stderr differs\ngo:     %q\ngofast: %q", g.stderr, f.stderr)
 			}
+		})
+	}
+}
+
+// TestStopBeforeTail: with GOPROXY "A,B|direct", a 403 from A stops go's
+// walk (',' falls through on 404 and 410 only), so go alone reports A's
+// 403 and never fetches direct. gofast's GOPROXY must say the same,
+// though its loopback stands in for A and B before a '|' tail: it names
+// the loopback twice (modproxy.NeedsTailEntry). A direct fetch would go
+// through HTTPS_PROXY, a loopback proxy here that records it and refuses.
+// With "A,B|off", A answering 404 and B 500, go's walk goes on past '|'
+// (and reports B's 500), through gofast too.
+func TestStopBeforeTail(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
+	}
+	bin := gofastBinary(t)
+	tree := proxytest.MustBuild(proxytest.Module{Path: "example.com/m", Version: "v1.0.0"})
+	plain := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
+	// Only the module's files fail: a mirror failing the mirror race's
+	// probe too would be left out of the chain, and go told less.
+	status := func(code int) func(*http.Request) proxytest.Fault {
+		return func(r *http.Request) proxytest.Fault {
+			if !strings.HasPrefix(r.URL.Path, "/example.com/") {
+				return proxytest.Fault{}
+			}
+			return proxytest.Fault{Kind: proxytest.Status, Status: code, Body: []byte("no\n"), Header: plain}
+		}
+	}
+	base := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		a, b   func(*http.Request) proxytest.Fault
+		tail   string
+		stderr string // go alone's stderr must hold this
+	}{
+		{"403 stops", status(http.StatusForbidden), nil, "direct", "403 Forbidden"},
+		{"404 then 500 go on", status(http.StatusNotFound), status(http.StatusInternalServerError), "off", "500 Internal Server Error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: tc.a})
+			b := proxytest.New(t, proxytest.Options{FS: tree.FS, Fault: tc.b})
+			var mu sync.Mutex
+			var direct []string
+			httpsProxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				direct = append(direct, r.Method+" "+r.Host)
+				mu.Unlock()
+				http.Error(w, "no", http.StatusForbidden)
+			}))
+			defer httpsProxy.Close()
+			run := func(name, tool string) (string, int) {
+				dir := filepath.Join(base, tc.name, name)
+				work, cache := filepath.Join(dir, "work"), filepath.Join(dir, "modcache")
+				os.MkdirAll(work, 0o777)
+				os.MkdirAll(cache, 0o777)
+				t.Cleanup(func() { modcache.RemoveAll(cache) })
+				os.WriteFile(filepath.Join(work, "go.mod"), []byte("module example.com/main\n\ngo 1.21\n"), 0o666)
+				cmd := exec.Command(tool, "get", "example.com/m@v1.0.0")
+				cmd.Dir = work
+				cmd.Env = append(proxytest.GoEnv(os.Environ(), nil, cache), "GOPROXY="+a.URL+","+b.URL+"|"+tc.tail, "HTTPS_PROXY="+httpsProxy.URL,
+					"XDG_CACHE_HOME="+filepath.Join(dir, "xdg"), "GOFAST_TTL=0", "GOCACHE="+goCache(t))
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				code := 0
+				if err := cmd.Run(); err != nil {
+					ee, ok := err.(*exec.ExitError)
+					if !ok {
+						t.Fatalf("%s: %v", name, err)
+					}
+					code = ee.ExitCode()
+				}
+				return stderr.String(), code
+			}
+			g, gcode := run("go", goTool)
+			g = strings.ReplaceAll(strings.ReplaceAll(g, a.URL, "$GOPROXY"), b.URL, "$GOPROXY")
+			if gcode == 0 || !strings.Contains(g, tc.stderr) {
+				t.Fatalf("go alone: exit %d, stderr lacks %q (a bug of the test): %s", gcode, tc.stderr, g)
+			}
+			mu.Lock()
+			if len(direct) > 0 {
+				t.Fatalf("go alone fetched direct (a bug of the test): %v", direct)
+			}
+			mu.Unlock()
+			f, fcode := run("gofast", bin)
+			f = loopbackURL.ReplaceAllString(f, "$$GOPROXY")
+			if fcode != gcode || f != g {
+				t.Errorf("exit %d, stderr %q; go alone: exit %d, %q", fcode, f, gcode, g)
+			}
+			mu.Lock()
+			if len(direct) > 0 {
+				t.Errorf("through gofast, go fetched direct, which go alone does not: %v", direct)
+			}
+			mu.Unlock()
 		})
 	}
 }

@@ -83,7 +83,7 @@ func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Enviro
 	if err != nil {
 		return true, err
 	}
-	lb, closeProxy, err := s.startProxy(st, ra)
+	lb, closeProxy, err := s.startProxy(st, ra, modproxy.NeedsTailEntry(user))
 	if err != nil {
 		s.notef("loopback proxy not started, go fetches alone: %v", err)
 		return false, nil
@@ -165,7 +165,7 @@ func (s *session) fetcher(st *goenv.Settings) (*prefetch.Fetcher, error) {
 // runs swept first: newSpool), reading ahead as ra says with as many
 // streams as the prefetch. The returned func stops it and removes the
 // spool.
-func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopback, func(), error) {
+func (s *session) startProxy(st *goenv.Settings, ra readAhead, tailEntry bool) (*modproxy.Loopback, func(), error) {
 	sp, err := newSpool()
 	if err != nil {
 		return nil, nil, err
@@ -178,7 +178,7 @@ func (s *session) startProxy(st *goenv.Settings, ra readAhead) (*modproxy.Loopba
 	lb, err := modproxy.Listen(&modproxy.Handler{
 		Fetcher: f, Settings: st, Sums: ra.sums, SpoolDir: sp.dir,
 		ReadAheadJobs: s.streams(), ReadAheadZips: ra.zips, ReadAheadGraph: ra.graph, Tools: ra.tools,
-		SpoolMax: s.spoolMax(),
+		SpoolMax: s.spoolMax(), TailEntry: tailEntry,
 	})
 	if err != nil {
 		sp.Close()
