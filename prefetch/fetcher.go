@@ -434,7 +434,7 @@ func CheckAnswer(kind string, m module.Version, data []byte, file string) error 
 	case "zip":
 		return checkZipFile(m, file)
 	case "info", "latest":
-		if looksLikeHTML(data) {
+		if mirrors.LooksHTML(data) {
 			return &BodyError{Reason: "answered an HTML page, not a JSON ." + kind}
 		}
 		if kind == "latest" {
@@ -448,7 +448,7 @@ func CheckAnswer(kind string, m module.Version, data []byte, file string) error 
 			return &BodyError{Reason: "answered an invalid .info", Err: err}
 		}
 	case "list":
-		if looksLikeHTML(data) || bytes.IndexByte(data, 0) >= 0 {
+		if mirrors.LooksHTML(data) || bytes.IndexByte(data, 0) >= 0 {
 			return &BodyError{Reason: "answered something that is not a version list"}
 		}
 	}

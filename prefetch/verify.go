@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
@@ -36,17 +36,10 @@ func readLimited(body io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// looksLikeHTML recognizes the pages captive portals and misconfigured
-// servers send with status 200 in place of module files.
-func looksLikeHTML(data []byte) bool {
-	head := bytes.TrimSpace(data[:min(len(data), 512)])
-	return bytes.HasPrefix(head, []byte("<")) || http.DetectContentType(head) == "text/html; charset=utf-8"
-}
-
 // checkGoModSyntax rejects a .mod answer that is not a go.mod file; used
 // while the module graph is walked, before go.sum hashes are at hand.
 func checkGoModSyntax(m module.Version, data []byte) error {
-	if looksLikeHTML(data) {
+	if mirrors.LooksHTML(data) {
 		return &BodyError{Reason: "answered an HTML page, not a go.mod file"}
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
@@ -114,7 +107,7 @@ func checkZipFile(m module.Version, name string) error {
 	if f, ferr := os.Open(name); ferr == nil {
 		k, _ := io.ReadFull(f, head)
 		f.Close()
-		if looksLikeHTML(head[:k]) {
+		if mirrors.LooksHTML(head[:k]) {
 			return &BodyError{Reason: "answered an HTML page, not a zip"}
 		}
 	}

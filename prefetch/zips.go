@@ -478,7 +478,7 @@ func infoDataConsumer(m module.Version, out *[]byte) consumer {
 		if err != nil {
 			return err
 		}
-		if looksLikeHTML(data) {
+		if mirrors.LooksHTML(data) {
 			return &BodyError{Reason: "answered an HTML page, not a JSON .info"}
 		}
 		clean, err := modcache.CacheInfo(m, data)
