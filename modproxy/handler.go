@@ -42,6 +42,7 @@ import (
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"github.com/gofastdev/gofast/internal/redact"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
@@ -110,13 +111,6 @@ type Handler struct {
 	main    mainAhead
 	tiles   tileAhead
 }
-
-// Size limits of the answers relayed, as go's own: a go.mod is at most
-// 16 MB, a zip at most 500 MB, an .info a small JSON object.
-const (
-	maxSmall = 16 << 20
-	maxInfo  = 1 << 20
-)
 
 // ServeHTTP answers one request from go.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -258,7 +252,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 		return false
 	}
 	if req.Kind == "mod" {
-		data, err := io.ReadAll(io.LimitReader(f, maxSmall))
+		data, err := io.ReadAll(io.LimitReader(f, modsum.MaxGoMod))
 		if err != nil {
 			return false
 		}

@@ -1,12 +1,9 @@
 package modproxy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +12,6 @@ import (
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
-	modzip "golang.org/x/mod/zip"
 )
 
 // The proxy verifies what it serves as go verifies what it is served
@@ -106,12 +101,9 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 	if err != nil {
 		return nil, fmt.Errorf("GOPROXY chain: %w", err)
 	}
-	req.Limit = maxSmall
-	switch kind {
-	case "info":
-		req.Limit = maxInfo
-	case "zip":
-		req.Limit = modzip.MaxZipFile
+	// Each kind is held to its own size limit (Request.Limit's default).
+	req.Limit = 0
+	if kind == "zip" {
 		req.SpoolDir = h.SpoolDir
 		if req.SpoolDir == "" {
 			req.SpoolDir = os.TempDir()
@@ -143,7 +135,7 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		return checkHash(kind, m, want[kind], data, file)
+		return prefetch.CheckHash(kind, m, want[kind], data, file)
 	}
 	return h.Fetcher.Get(ctx, list, req)
 }
@@ -159,7 +151,7 @@ func (h *Handler) verifyTaken(ctx context.Context, kind string, m module.Version
 	if t, _ := h.trustOf(kind, m); t != trustSumDB {
 		return nil
 	}
-	return checkHash(kind, m, h.expectedHashes(ctx, m)[kind], data, file)
+	return prefetch.CheckHash(kind, m, h.expectedHashes(ctx, m)[kind], data, file)
 }
 
 // lookups keeps the checksum database's answers the proxy has read, so
@@ -323,36 +315,4 @@ func hashesOf(lines []string, m module.Version) map[string][]string {
 		}
 	}
 	return out
-}
-
-// checkHash rejects a .mod or .zip whose hash is none of want (go.sum's
-// lines, or the checksum database's): the mirror served wrong bytes, and
-// the next one is asked (go alone would stop at a SECURITY ERROR). No
-// hash wanted checks nothing.
-func checkHash(kind string, m module.Version, want []string, data []byte, file string) error {
-	if len(want) == 0 {
-		return nil
-	}
-	var got string
-	var err error
-	switch kind {
-	case "zip":
-		got, err = dirhash.HashZip(file, dirhash.Hash1)
-	case "mod":
-		got, err = dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	default:
-		return nil
-	}
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return &prefetch.BodyError{Reason: "not a valid module zip", Err: err}
-	}
-	for _, w := range want {
-		if got == w {
-			return nil
-		}
-	}
-	return &prefetch.ChecksumError{Module: m, File: kind, Got: got, Want: want}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/module"
@@ -180,7 +181,9 @@ type Request struct {
 	Kind   string
 	// Rel is the file's path below a proxy's base URL.
 	Rel string
-	// Limit is the largest answer accepted; 0 means 16 MB.
+	// Limit is the largest answer accepted; 0 means the kind's own
+	// (modsum.MaxInfo for an .info, modsum.MaxZip for a zip, else
+	// modsum.MaxGoMod).
 	Limit int64
 	// SpoolDir, when set, keeps the answer in a temporary file there
 	// rather than in memory (zips), which also allows a broken body to be
@@ -252,7 +255,7 @@ func (f *Fetcher) namedOnly(list mirrors.List) mirrors.List {
 // assembled file either way.
 func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File, error) {
 	if r.Limit <= 0 {
-		r.Limit = maxGoMod
+		r.Limit = limitOf(r.Kind)
 	}
 	if r.NamedOnly {
 		list = f.namedOnly(list)
@@ -348,6 +351,17 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		out.Size = sp.n
 	}
 	return out, nil
+}
+
+// limitOf is the size limit of a file of kind, go's where go has one.
+func limitOf(kind string) int64 {
+	switch kind {
+	case "info":
+		return modsum.MaxInfo
+	case "zip":
+		return modsum.MaxZip
+	}
+	return modsum.MaxGoMod
 }
 
 // spool holds a body being received in a temporary file, so that a body

@@ -1,19 +1,17 @@
 package prefetch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 )
 
 // ToolchainModule is the module go downloads a toolchain as when
@@ -86,8 +84,10 @@ func (b *ToolchainBundle) Write(ctx context.Context) error {
 	// go reads only the zip for a switch; .info and .mod make the tree a
 	// whole proxy entry (go mod download of the module asks for them).
 	if mod, err := b.small(ctx, cache, m, "mod"); err == nil {
-		if modHash != "" && hashMod(mod) != modHash {
-			return &ChecksumError{Module: m, File: "mod", Got: hashMod(mod), Want: []string{modHash}}
+		if modHash != "" {
+			if err := CheckHash("mod", m, []string{modHash}, mod, ""); err != nil {
+				return err
+			}
 		}
 		if err := writeBytes(out(rel+"mod"), mod); err != nil {
 			return err
@@ -127,12 +127,12 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 		if err != nil {
 			return "", nil, err
 		}
-		got, err := dirhash.HashZip(file, dirhash.Hash1)
+		got, err := modsum.Zip(file)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: %w", file, err)
 		}
-		if got != want {
-			return "", nil, &ChecksumError{Module: m, File: "zip", Got: got, Want: []string{want}}
+		if err := checkSum("zip", m, []string{want}, got); err != nil {
+			return "", nil, err
 		}
 		return file, func() {}, nil
 	}
@@ -152,19 +152,12 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 		release()
 		return "", nil, err
 	}
-	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: "zip", Rel: rel, Limit: maxZip, SpoolDir: spool,
+	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: "zip", Rel: rel, SpoolDir: spool,
 		Check: func(_ []byte, file string) error {
 			if err := CheckAnswer("zip", m, nil, file); err != nil {
 				return err
 			}
-			got, err := dirhash.HashZip(file, dirhash.Hash1)
-			if err != nil {
-				return &BodyError{Reason: "not a valid module zip", Err: err}
-			}
-			if got != want {
-				return &ChecksumError{Module: m, File: "zip", Got: got, Want: []string{want}}
-			}
-			return nil
+			return CheckHash("zip", m, []string{want}, nil, file)
 		}})
 	if err != nil {
 		release()
@@ -191,25 +184,13 @@ func (b *ToolchainBundle) small(ctx context.Context, cache *modcache.Cache, m mo
 	if err != nil {
 		return nil, err
 	}
-	limit := int64(maxInfo)
-	if kind == "mod" {
-		limit = maxGoMod
-	}
-	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: kind, Rel: rel, Limit: limit,
+	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: kind, Rel: rel,
 		Check: func(data []byte, _ string) error { return CheckAnswer(kind, m, data, "") }})
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	return f.Bytes(), nil
-}
-
-// hashMod is the h1 hash of a go.mod file, as go.sum records it.
-func hashMod(data []byte) string {
-	h, _ := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	})
-	return h
 }
 
 // writeBytes writes data to dst through a temporary file and a rename, as

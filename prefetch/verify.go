@@ -3,25 +3,18 @@ package prefetch
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
-)
-
-// Size limits, as go's: a go.mod is at most 16 MB (modfetch's
-// codehost.MaxGoMod), a zip at most 500 MB (MaxZipFile), and an .info is a
-// small JSON object.
-const (
-	maxGoMod = 16 << 20
-	maxInfo  = 1 << 20
-	maxZip   = modzip.MaxZipFile
 )
 
 // readLimited reads a small body whole, refusing more than limit bytes.
@@ -51,32 +44,60 @@ func checkGoModSyntax(m module.Version, data []byte) error {
 	return nil
 }
 
-// goModHash is the go.sum "/go.mod" hash of data, as go's goModSum.
-func goModHash(data []byte) (string, error) {
-	return dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	})
-}
-
 // checkGoModSum verifies a go.mod against go.sum. known is false when go.sum
 // has no line for it: such a file is left to go, never published.
 func checkGoModSum(sums *modset.Sums, m module.Version, data []byte) (known bool, err error) {
-	h, err := goModHash(data)
-	if err != nil {
-		return false, err
+	want := sums.Mod(m)
+	if len(want) == 0 {
+		return false, nil
 	}
-	ok, known := modset.Match(sums.Mod(m), h)
-	if known && !ok {
-		return true, &ChecksumError{Module: m, File: "mod", Got: h, Want: sums.Mod(m)}
+	return true, checkSum("mod", m, want, modsum.GoMod(data))
+}
+
+// checkSum rejects got, the hash of m's .mod or .zip (kind), when it is
+// none of want, the hashes go.sum (or the checksum database) records: the
+// mirror served wrong bytes. An empty want matches nothing; callers that
+// leave a file without a recorded hash to go decide that before.
+func checkSum(kind string, m module.Version, want []string, got string) error {
+	if ok, _ := modset.Match(want, got); !ok {
+		return &ChecksumError{Module: m, File: kind, Got: got, Want: want}
 	}
-	return known, nil
+	return nil
+}
+
+// CheckHash rejects a .mod (data) or .zip (file) whose hash is none of
+// want (go.sum's lines, or the checksum database's) with a ChecksumError,
+// so that the next mirror is asked (go alone would stop at a SECURITY
+// ERROR). No hash wanted checks nothing: go then leaves the file to the
+// database, or to no one. A zip that cannot be hashed is a BodyError; a
+// missing file is fs.ErrNotExist.
+func CheckHash(kind string, m module.Version, want []string, data []byte, file string) error {
+	if len(want) == 0 {
+		return nil
+	}
+	var got string
+	switch kind {
+	case "zip":
+		var err error
+		if got, err = modsum.Zip(file); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			return &BodyError{Reason: "not a valid module zip", Err: err}
+		}
+	case "mod":
+		got = modsum.GoMod(data)
+	default:
+		return nil
+	}
+	return checkSum(kind, m, want, got)
 }
 
 // modConsumer reads a .mod body, checks its syntax and, when sums is not
 // nil, its hash; the accepted bytes are stored in *out.
 func modConsumer(m module.Version, sums *modset.Sums, out *[]byte) consumer {
 	return func(ctx context.Context, body io.Reader) error {
-		data, err := readLimited(body, maxGoMod)
+		data, err := readLimited(body, modsum.MaxGoMod)
 		if err != nil {
 			return err
 		}
