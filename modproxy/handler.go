@@ -221,7 +221,7 @@ func parseModuleRequest(rel string) (prefetch.Request, error) {
 	if escVersion, err = module.EscapeVersion(v); err != nil {
 		return req, err
 	}
-	req.Module.Version, req.Kind = v, ext
+	req.Module.Version, req.Kind = v, prefetch.Kind(ext)
 	req.Rel = escPath + "/@v/" + escVersion + "." + ext
 	return req, nil
 }
@@ -238,7 +238,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 	if req.Kind == "zip" && !c.HasZip(req.Module) {
 		return false
 	}
-	p, err := c.File(req.Module, req.Kind)
+	p, err := c.File(req.Module, string(req.Kind))
 	if err != nil {
 		return false
 	}

@@ -42,7 +42,7 @@ const (
 
 // trustOf returns how go verifies the file kind of m, and for trustGoSum
 // the hashes go.sum records.
-func (h *Handler) trustOf(kind string, m module.Version) (trust, []string) {
+func (h *Handler) trustOf(kind prefetch.Kind, m module.Version) (trust, []string) {
 	if (kind == "mod" || kind == "zip") && h.Sums != nil {
 		hashes := h.Sums.Zip(m)
 		if kind == "mod" {
@@ -114,7 +114,7 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 	req.NamedOnly = t == trustNone
 	// The lookup runs beside the download, and go's own lookup for the
 	// same module is then answered from memory.
-	want := map[string][]string{kind: hashes}
+	want := map[prefetch.Kind][]string{kind: hashes}
 	looked := make(chan struct{})
 	if !ahead && t == trustSumDB && (kind == "mod" || kind == "zip") {
 		go func() {
@@ -144,7 +144,7 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 // asks for, as fetchVerified checks go's own: a read-ahead fetched it
 // without the checksum database, which go looks it up in now, and so may
 // the proxy. A file go.sum records was checked when it arrived.
-func (h *Handler) verifyTaken(ctx context.Context, kind string, m module.Version, data []byte, file string) error {
+func (h *Handler) verifyTaken(ctx context.Context, kind prefetch.Kind, m module.Version, data []byte, file string) error {
 	if kind != "mod" && kind != "zip" {
 		return nil
 	}
@@ -268,7 +268,7 @@ func (h *Handler) keepSumDBFile(rel string, data []byte) {
 // to check against: no database or key, or a lookup that failed or that
 // the database's key does not verify (go then decides, as it would alone;
 // a mirror's forged answer never rejects anything).
-func (h *Handler) expectedHashes(ctx context.Context, m module.Version) map[string][]string {
+func (h *Handler) expectedHashes(ctx context.Context, m module.Version) map[prefetch.Kind][]string {
 	v := h.sumdbVerifier()
 	if v == nil {
 		return nil
@@ -297,11 +297,11 @@ func (h *Handler) expectedHashes(ctx context.Context, m module.Version) map[stri
 }
 
 // hashesOf reads m's hashes from its verified go.sum lines.
-func hashesOf(lines []string, m module.Version) map[string][]string {
+func hashesOf(lines []string, m module.Version) map[prefetch.Kind][]string {
 	if lines == nil {
 		return nil
 	}
-	out := map[string][]string{}
+	out := map[prefetch.Kind][]string{}
 	for _, line := range lines {
 		var p, v, hash string
 		if n, _ := fmt.Sscan(line, &p, &v, &hash); n != 3 || p != m.Path {

@@ -172,13 +172,29 @@ func (f *File) Close() error {
 	return err
 }
 
+// Kind names the file a request is for. The engine's own downloads and
+// Get's requests use the same values: they name the file in errors
+// (ModuleError.File) and in the per-mirror accounting, and choose its size
+// limit and its answer checks (CheckAnswer).
+type Kind string
+
+// The kinds of files fetched.
+const (
+	KindInfo      Kind = "info"      // @v/<version>.info
+	KindMod       Kind = "mod"       // @v/<version>.mod
+	KindZip       Kind = "zip"       // @v/<version>.zip
+	KindList      Kind = "list"      // @v/list
+	KindLatest    Kind = "latest"    // @latest
+	KindSumDB     Kind = "sumdb"     // a checksum database's lookup or tile
+	KindSupported Kind = "supported" // a proxy's sumdb/<name>/supported
+)
+
 // Request names one file for Get.
 type Request struct {
 	// Module and Kind name the file in errors and in the per-mirror
-	// accounting: Kind is "info", "mod", "zip", "list", "latest" or a
-	// checksum-database kind ("lookup", "tile", "supported").
+	// accounting.
 	Module module.Version
-	Kind   string
+	Kind   Kind
 	// Rel is the file's path below a proxy's base URL.
 	Rel string
 	// Limit is the largest answer accepted; 0 means the kind's own
@@ -314,7 +330,7 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		}
 		return nil
 	}
-	req := fileReq{mod: r.Module, ext: r.Kind, rel: r.Rel, consume: consume, spool: sp}
+	req := fileReq{mod: r.Module, kind: r.Kind, rel: r.Rel, consume: consume, spool: sp}
 	if sp != nil && fetchedInRanges(r.Module, r.Kind) {
 		req.ranges, req.limit = f.rangeStreams, r.Limit
 	}
@@ -354,11 +370,11 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 }
 
 // limitOf is the size limit of a file of kind, go's where go has one.
-func limitOf(kind string) int64 {
+func limitOf(kind Kind) int64 {
 	switch kind {
-	case "info":
+	case KindInfo:
 		return modsum.MaxInfo
-	case "zip":
+	case KindZip:
 		return modsum.MaxZip
 	}
 	return modsum.MaxGoMod
@@ -441,17 +457,17 @@ func contentRangeFrom(v string) int64 {
 // form, not go.sum: a go command served the answer verifies its hashes
 // itself. data is the answer in memory, file its path when spooled; kind is
 // as in Request.
-func CheckAnswer(kind string, m module.Version, data []byte, file string) error {
+func CheckAnswer(kind Kind, m module.Version, data []byte, file string) error {
 	switch kind {
-	case "mod":
+	case KindMod:
 		return checkGoModSyntax(m, data)
-	case "zip":
+	case KindZip:
 		return checkZipFile(m, file)
-	case "info", "latest":
+	case KindInfo, KindLatest:
 		if mirrors.LooksHTML(data) {
-			return &BodyError{Reason: "answered an HTML page, not a JSON ." + kind}
+			return &BodyError{Reason: "answered an HTML page, not a JSON ." + string(kind)}
 		}
-		if kind == "latest" {
+		if kind == KindLatest {
 			var v struct{ Version string }
 			if err := json.Unmarshal(data, &v); err != nil || v.Version == "" || module.Check(m.Path, v.Version) != nil {
 				return &BodyError{Reason: "answered an invalid @latest"}
@@ -461,7 +477,7 @@ func CheckAnswer(kind string, m module.Version, data []byte, file string) error 
 		if _, err := modcache.CacheInfo(m, data); err != nil {
 			return &BodyError{Reason: "answered an invalid .info", Err: err}
 		}
-	case "list":
+	case KindList:
 		if mirrors.LooksHTML(data) || bytes.IndexByte(data, 0) >= 0 {
 			return &BodyError{Reason: "answered something that is not a version list"}
 		}

@@ -55,8 +55,8 @@ func TestOneHTMLRule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, kind := range []string{"mod", "info"} {
-				got, err := f.Get(context.Background(), list, Request{Module: mv(m), Kind: kind, Rel: treeFile(m, kind),
+			for _, kind := range []Kind{KindMod, KindInfo} {
+				got, err := f.Get(context.Background(), list, Request{Module: mv(m), Kind: kind, Rel: treeFile(m, string(kind)),
 					Check: func(data []byte, file string) error { return CheckAnswer(kind, mv(m), data, file) }})
 				if (err == nil) != tc.ok {
 					t.Errorf("fetcher, .%s: %v, want accepted %v", kind, err, tc.ok)

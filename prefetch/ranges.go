@@ -27,8 +27,8 @@ const toolchainModule = "golang.org/toolchain"
 // per-connection throughput limit (a mirror's, a middlebox's, or TCP's own
 // over a long, lossy path) adds up; every other zip is small, and the
 // prefetch gets its parallelism from fetching many files at once.
-func fetchedInRanges(m module.Version, kind string) bool {
-	return m.Path == toolchainModule && kind == "zip"
+func fetchedInRanges(m module.Version, kind Kind) bool {
+	return m.Path == toolchainModule && kind == KindZip
 }
 
 // Streams of a file fetched in ranges. Eight streams take a link whose

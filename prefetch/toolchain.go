@@ -83,9 +83,9 @@ func (b *ToolchainBundle) Write(ctx context.Context) error {
 	}
 	// go reads only the zip for a switch; .info and .mod make the tree a
 	// whole proxy entry (go mod download of the module asks for them).
-	if mod, err := b.small(ctx, cache, m, "mod"); err == nil {
+	if mod, err := b.small(ctx, cache, m, KindMod); err == nil {
 		if modHash != "" {
-			if err := CheckHash("mod", m, []string{modHash}, mod, ""); err != nil {
+			if err := CheckHash(KindMod, m, []string{modHash}, mod, ""); err != nil {
 				return err
 			}
 		}
@@ -95,7 +95,7 @@ func (b *ToolchainBundle) Write(ctx context.Context) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if info, err := b.small(ctx, cache, m, "info"); err == nil {
+	if info, err := b.small(ctx, cache, m, KindInfo); err == nil {
 		if err := writeBytes(out(rel+"info"), info); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: %w", file, err)
 		}
-		if err := checkSum("zip", m, []string{want}, got); err != nil {
+		if err := checkSum(KindZip, m, []string{want}, got); err != nil {
 			return "", nil, err
 		}
 		return file, func() {}, nil
@@ -152,12 +152,12 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 		release()
 		return "", nil, err
 	}
-	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: "zip", Rel: rel, SpoolDir: spool,
+	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: KindZip, Rel: rel, SpoolDir: spool,
 		Check: func(_ []byte, file string) error {
-			if err := CheckAnswer("zip", m, nil, file); err != nil {
+			if err := CheckAnswer(KindZip, m, nil, file); err != nil {
 				return err
 			}
-			return CheckHash("zip", m, []string{want}, nil, file)
+			return CheckHash(KindZip, m, []string{want}, nil, file)
 		}})
 	if err != nil {
 		release()
@@ -170,13 +170,13 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 // small returns the toolchain's .mod or .info: the module cache's copy,
 // else the chain's answer (form-checked; the caller checks the go.mod's
 // hash). A file no mirror has is fs.ErrNotExist.
-func (b *ToolchainBundle) small(ctx context.Context, cache *modcache.Cache, m module.Version, kind string) ([]byte, error) {
-	if file, err := cache.File(m, kind); err == nil {
+func (b *ToolchainBundle) small(ctx context.Context, cache *modcache.Cache, m module.Version, kind Kind) ([]byte, error) {
+	if file, err := cache.File(m, string(kind)); err == nil {
 		if data, err := os.ReadFile(file); err == nil {
 			return data, nil
 		}
 	}
-	rel, err := relPath(m, kind)
+	rel, err := relPath(m, string(kind))
 	if err != nil {
 		return nil, err
 	}

@@ -51,16 +51,16 @@ func checkGoModSum(sums *modset.Sums, m module.Version, data []byte) (known bool
 	if len(want) == 0 {
 		return false, nil
 	}
-	return true, checkSum("mod", m, want, modsum.GoMod(data))
+	return true, checkSum(KindMod, m, want, modsum.GoMod(data))
 }
 
 // checkSum rejects got, the hash of m's .mod or .zip (kind), when it is
 // none of want, the hashes go.sum (or the checksum database) records: the
 // mirror served wrong bytes. An empty want matches nothing; callers that
 // leave a file without a recorded hash to go decide that before.
-func checkSum(kind string, m module.Version, want []string, got string) error {
+func checkSum(kind Kind, m module.Version, want []string, got string) error {
 	if ok, _ := modset.Match(want, got); !ok {
-		return &ChecksumError{Module: m, File: kind, Got: got, Want: want}
+		return &ChecksumError{Module: m, File: string(kind), Got: got, Want: want}
 	}
 	return nil
 }
@@ -71,13 +71,13 @@ func checkSum(kind string, m module.Version, want []string, got string) error {
 // ERROR). No hash wanted checks nothing: go then leaves the file to the
 // database, or to no one. A zip that cannot be hashed is a BodyError; a
 // missing file is fs.ErrNotExist.
-func CheckHash(kind string, m module.Version, want []string, data []byte, file string) error {
+func CheckHash(kind Kind, m module.Version, want []string, data []byte, file string) error {
 	if len(want) == 0 {
 		return nil
 	}
 	var got string
 	switch kind {
-	case "zip":
+	case KindZip:
 		var err error
 		if got, err = modsum.Zip(file); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -85,7 +85,7 @@ func CheckHash(kind string, m module.Version, want []string, data []byte, file s
 			}
 			return &BodyError{Reason: "not a valid module zip", Err: err}
 		}
-	case "mod":
+	case KindMod:
 		got = modsum.GoMod(data)
 	default:
 		return nil

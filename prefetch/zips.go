@@ -230,7 +230,7 @@ func (j *zipJob) download() (downloadedZip, fetchResult, error) {
 		gate = e.cpu
 	}
 	e.event("zip", j.m)
-	res, err := e.src.fetch(j.ctx, j.m, "zip", "", downloadZipConsumer(j.ctx, e.cache, j.m, gate, &dl))
+	res, err := e.src.fetch(j.ctx, j.m, KindZip, "", downloadZipConsumer(j.ctx, e.cache, j.m, gate, &dl))
 	e.event("zip-done", j.m)
 	return dl, res, err
 }
@@ -296,7 +296,7 @@ func (j *zipJob) publish(st *modcache.Staged, res fetchResult) {
 // m's go.sum hashes of its zip.
 func zipHashCheck(m module.Version, want []string) func(hash string) error {
 	return func(hash string) error {
-		return checkSum("zip", m, want, hash)
+		return checkSum(KindZip, m, want, hash)
 	}
 }
 
@@ -344,7 +344,7 @@ func (j *zipJob) info() {
 	}
 	start := time.Now()
 	var data []byte
-	res, err := e.src.fetch(j.ctx, m, "info", "", infoDataConsumer(m, &data))
+	res, err := e.src.fetch(j.ctx, m, KindInfo, "", infoDataConsumer(m, &data))
 	e.release(e.infoSlots)
 	if j.spec && !j.confirmed() {
 		return
