@@ -185,7 +185,7 @@ const (
 	KindZip       Kind = "zip"       // @v/<version>.zip
 	KindList      Kind = "list"      // @v/list
 	KindLatest    Kind = "latest"    // @latest
-	KindSumDB     Kind = "sumdb"     // a checksum database's lookup or tile
+	KindSumDB     Kind = "sumdb"     // a checksum database's file: latest, lookup or tile
 	KindSupported Kind = "supported" // a proxy's sumdb/<name>/supported
 )
 
