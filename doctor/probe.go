@@ -260,7 +260,7 @@ func (p *prober) protocol(ctx context.Context, t *target, client *http.Client, r
 
 // isHTML reports whether an answer is a web page, as captive portals and
 // login pages answer every URL (mirrors.LooksHTML, the race's own test).
-func isHTML(a answer) bool { return mirrors.LooksHTML(a.resp.Header, a.body) }
+func isHTML(a answer) bool { return mirrors.LooksHTML(a.body) }
 
 // probeFile checks a file:// GOPROXY entry: the directory must exist.
 func (p *prober) probeFile(t *target) {

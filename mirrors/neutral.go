@@ -1,8 +1,7 @@
 package mirrors
 
 import (
-	"net/http"
-	"strings"
+	"bytes"
 
 	"golang.org/x/mod/module"
 
@@ -36,13 +35,17 @@ func NeutralProbeModule(s *goenv.Settings) (module.Version, bool) {
 	return module.Version{}, false
 }
 
-// LooksHTML reports whether an answer with header h and body (its first
-// bytes are enough) is a web page, as captive portals, login pages and web
-// servers at a wrong URL send in place of module files: by its declared
-// type or, whatever is declared, by sniffing.
-func LooksHTML(h http.Header, body []byte) bool {
-	if strings.Contains(strings.ToLower(h.Get("Content-Type")), "html") {
-		return true
-	}
-	return strings.Contains(http.DetectContentType(body[:min(len(body), 512)]), "html")
+// LooksHTML reports whether body (its first bytes are enough) is a web
+// page, as captive portals, login pages and web servers at a wrong URL send
+// with status 200 in place of module files. It judges the bytes only: no
+// go.mod, .info, @v/list, zip or checksum-database text begins with '<'
+// once white space and a UTF-8 byte order mark are skipped, and a page
+// does. A declared Content-Type is not looked at, since go never looks at
+// it: a proxy that serves valid files as text/html works with go, and so
+// it does in the race, the fetcher and doctor alike.
+func LooksHTML(body []byte) bool {
+	const ws = " \t\r\n\f"
+	b := bytes.TrimLeft(body, ws)
+	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), ws)
+	return len(b) > 0 && b[0] == '<'
 }

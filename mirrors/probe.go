@@ -208,7 +208,7 @@ func classify(resp *http.Response, mod module.Version) string {
 		if err != nil {
 			return fmt.Sprintf("reading %s: %s", file, redact.String(err.Error()))
 		}
-		if LooksHTML(resp.Header, body) {
+		if LooksHTML(body) {
 			return fmt.Sprintf("answered %s with an HTML page, not a module proxy (captive portal or login page?)", file)
 		}
 		var info struct{ Version string }
@@ -221,7 +221,7 @@ func classify(resp *http.Response, mod module.Version) string {
 		if err != nil {
 			return fmt.Sprintf("reading a %d answer: %s", resp.StatusCode, redact.String(err.Error()))
 		}
-		if LooksHTML(resp.Header, body) {
+		if LooksHTML(body) {
 			return fmt.Sprintf("answered %d with an HTML page: a web server, not a module proxy (wrong URL?)", resp.StatusCode)
 		}
 		if len(body) > maxNotFoundBody {
@@ -259,7 +259,7 @@ func checkSumDB(ctx context.Context, client *http.Client, auth *goauth.Credentia
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxNotFoundBody))
-	return resp.StatusCode == http.StatusOK && !LooksHTML(resp.Header, body), tr
+	return resp.StatusCode == http.StatusOK && !LooksHTML(body), tr
 }
 
 // maxThroughputBytes bounds a throughput sample, whatever the link speed.

@@ -286,8 +286,11 @@ func TestClassify(t *testing.T) {
 		{name: "info of another version", status: 200, body: `{"Version":"v1.0.1"}`, want: "not the module's .info"},
 		{name: "garbage", status: 200, body: "\x00\x01binary", want: "not the module's .info"},
 		{name: "huge", status: 200, body: `{"Version":"v1.0.0","X":"` + strings.Repeat("x", maxInfoBody) + `"}`, want: "not the module's .info"},
-		{name: "portal declared", status: 200, ctype: "text/html; charset=utf-8", body: info, want: "HTML page"},
+		// go never looks at the declared type: a valid .info served as
+		// text/html is a proxy's answer, a page is not whatever its type.
+		{name: "info declared text/html", status: 200, ctype: "text/html; charset=utf-8", body: info},
 		{name: "portal sniffed", status: 200, body: "  <html><body>login</body></html>", want: "HTML page"},
+		{name: "portal after a byte order mark", status: 200, ctype: "application/json", body: "\ufeff\n<!doctype html><p>log in", want: "HTML page"},
 		{name: "404 one line", status: 404, ctype: "text/plain", body: "not found: unknown revision v1.0.0"},
 		{name: "410 empty", status: 410},
 		{name: "404 web page", status: 404, body: "<!DOCTYPE html><html>nope</html>", want: "HTML page"},

@@ -44,6 +44,7 @@ import (
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"github.com/gofastdev/gofast/internal/redact"
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
@@ -118,13 +119,6 @@ type Handler struct {
 	main    mainAhead
 	tiles   tileAhead
 }
-
-// Size limits of the answers relayed, as go's own: a go.mod is at most
-// 16 MB, a zip at most 500 MB, an .info a small JSON object.
-const (
-	maxSmall = 16 << 20
-	maxInfo  = 1 << 20
-)
 
 // ServeHTTP answers one request from go.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -246,7 +240,7 @@ func parseModuleRequest(rel string) (prefetch.Request, error) {
 	if escVersion, err = module.EscapeVersion(v); err != nil {
 		return req, err
 	}
-	req.Module.Version, req.Kind = v, ext
+	req.Module.Version, req.Kind = v, prefetch.Kind(ext)
 	req.Rel = escPath + "/@v/" + escVersion + "." + ext
 	return req, nil
 }
@@ -263,7 +257,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 	if req.Kind == "zip" && !c.HasZip(req.Module) {
 		return false
 	}
-	p, err := c.File(req.Module, req.Kind)
+	p, err := c.File(req.Module, string(req.Kind))
 	if err != nil {
 		return false
 	}
@@ -277,7 +271,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 		return false
 	}
 	if req.Kind == "mod" {
-		data, err := io.ReadAll(io.LimitReader(f, maxSmall))
+		data, err := io.ReadAll(io.LimitReader(f, modsum.MaxGoMod))
 		if err != nil {
 			return false
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gofastdev/gofast/internal/modsum"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
@@ -94,14 +95,14 @@ func toolFiles(m module.Version, r io.ReaderAt, size int64) (gomod, gosum []byte
 		default:
 			continue
 		}
-		if f.UncompressedSize64 > maxSmall {
+		if f.UncompressedSize64 > modsum.MaxGoMod {
 			return nil, nil, io.ErrUnexpectedEOF
 		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := io.ReadAll(io.LimitReader(rc, maxSmall))
+		data, err := io.ReadAll(io.LimitReader(rc, modsum.MaxGoMod))
 		rc.Close()
 		if err != nil {
 			return nil, nil, err

@@ -268,7 +268,7 @@ func (h *Handler) smallAhead(dep module.Version, kind string, graph bool) {
 	a.running++
 	a.changed.Broadcast()
 	a.mu.Unlock()
-	req := prefetch.Request{Module: dep, Kind: kind, Rel: rel}
+	req := prefetch.Request{Module: dep, Kind: prefetch.Kind(kind), Rel: rel}
 	a.fetches.Go(func() { h.fetchAhead(req, e, graph) })
 }
 

@@ -82,7 +82,7 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, tail string
 		}
 		return
 	}
-	f, err := h.Fetcher.Get(ctx, base, prefetch.Request{Module: m, Kind: "sumdb", Rel: rest, Limit: maxSmall})
+	f, err := h.Fetcher.Get(ctx, base, prefetch.Request{Module: m, Kind: "sumdb", Rel: rest})
 	if err != nil {
 		if ctx.Err() == nil {
 			fail(w, err)

@@ -178,7 +178,7 @@ func (r *tileFetcher) fetch(p string, e *tileEntry) {
 	if err != nil {
 		return
 	}
-	f, err := r.h.Fetcher.Get(r.ctx, base, prefetch.Request{Module: module.Version{Path: "checksum database " + r.name + " " + p}, Kind: "sumdb", Rel: p, Limit: maxSmall})
+	f, err := r.h.Fetcher.Get(r.ctx, base, prefetch.Request{Module: module.Version{Path: "checksum database " + r.name + " " + p}, Kind: "sumdb", Rel: p})
 	if err != nil {
 		return
 	}

@@ -1,12 +1,9 @@
 package modproxy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +13,6 @@ import (
 	"github.com/gofastdev/gofast/mirrors"
 	"github.com/gofastdev/gofast/prefetch"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
-	modzip "golang.org/x/mod/zip"
 )
 
 // The proxy verifies what it serves as go verifies what it is served
@@ -48,7 +43,7 @@ const (
 
 // trustOf returns how go verifies the file kind of m, and for trustGoSum
 // the hashes go.sum records.
-func (h *Handler) trustOf(kind string, m module.Version) (trust, []string) {
+func (h *Handler) trustOf(kind prefetch.Kind, m module.Version) (trust, []string) {
 	if (kind == "mod" || kind == "zip") && h.Sums != nil {
 		hashes := h.Sums.Zip(m)
 		if kind == "mod" {
@@ -107,12 +102,9 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 	if err != nil {
 		return nil, fmt.Errorf("GOPROXY chain: %w", err)
 	}
-	req.Limit = maxSmall
-	switch kind {
-	case "info":
-		req.Limit = maxInfo
-	case "zip":
-		req.Limit = modzip.MaxZipFile
+	// Each kind is held to its own size limit (Request.Limit's default).
+	req.Limit = 0
+	if kind == "zip" {
 		req.SpoolDir = h.SpoolDir
 		if req.SpoolDir == "" {
 			req.SpoolDir = os.TempDir()
@@ -123,7 +115,7 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 	req.NamedOnly = t == trustNone
 	// The lookup runs beside the download, and go's own lookup for the
 	// same module is then answered from memory.
-	want := map[string][]string{kind: hashes}
+	want := map[prefetch.Kind][]string{kind: hashes}
 	looked := make(chan struct{})
 	if !ahead && t == trustSumDB && (kind == "mod" || kind == "zip") {
 		go func() {
@@ -144,7 +136,7 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		return checkHash(kind, m, want[kind], data, file)
+		return prefetch.CheckHash(kind, m, want[kind], data, file)
 	}
 	return h.Fetcher.Get(ctx, list, req)
 }
@@ -153,14 +145,14 @@ func (h *Handler) fetchVerified(ctx context.Context, req prefetch.Request, ahead
 // asks for, as fetchVerified checks go's own: a read-ahead fetched it
 // without the checksum database, which go looks it up in now, and so may
 // the proxy. A file go.sum records was checked when it arrived.
-func (h *Handler) verifyTaken(ctx context.Context, kind string, m module.Version, data []byte, file string) error {
+func (h *Handler) verifyTaken(ctx context.Context, kind prefetch.Kind, m module.Version, data []byte, file string) error {
 	if kind != "mod" && kind != "zip" {
 		return nil
 	}
 	if t, _ := h.trustOf(kind, m); t != trustSumDB {
 		return nil
 	}
-	return checkHash(kind, m, h.expectedHashes(ctx, m)[kind], data, file)
+	return prefetch.CheckHash(kind, m, h.expectedHashes(ctx, m)[kind], data, file)
 }
 
 // lookups keeps the checksum database's answers the proxy has read, so
@@ -277,7 +269,7 @@ func (h *Handler) keepSumDBFile(rel string, data []byte) {
 // to check against: no database or key, or a lookup that failed or that
 // the database's key does not verify (go then decides, as it would alone;
 // a mirror's forged answer never rejects anything).
-func (h *Handler) expectedHashes(ctx context.Context, m module.Version) map[string][]string {
+func (h *Handler) expectedHashes(ctx context.Context, m module.Version) map[prefetch.Kind][]string {
 	v := h.sumdbVerifier()
 	if v == nil {
 		return nil
@@ -306,11 +298,11 @@ func (h *Handler) expectedHashes(ctx context.Context, m module.Version) map[stri
 }
 
 // hashesOf reads m's hashes from its verified go.sum lines.
-func hashesOf(lines []string, m module.Version) map[string][]string {
+func hashesOf(lines []string, m module.Version) map[prefetch.Kind][]string {
 	if lines == nil {
 		return nil
 	}
-	out := map[string][]string{}
+	out := map[prefetch.Kind][]string{}
 	for _, line := range lines {
 		var p, v, hash string
 		if n, _ := fmt.Sscan(line, &p, &v, &hash); n != 3 || p != m.Path {
@@ -324,36 +316,4 @@ func hashesOf(lines []string, m module.Version) map[string][]string {
 		}
 	}
 	return out
-}
-
-// checkHash rejects a .mod or .zip whose hash is none of want (go.sum's
-// lines, or the checksum database's): the mirror served wrong bytes, and
-// the next one is asked (go alone would stop at a SECURITY ERROR). No
-// hash wanted checks nothing.
-func checkHash(kind string, m module.Version, want []string, data []byte, file string) error {
-	if len(want) == 0 {
-		return nil
-	}
-	var got string
-	var err error
-	switch kind {
-	case "zip":
-		got, err = dirhash.HashZip(file, dirhash.Hash1)
-	case "mod":
-		got, err = dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	default:
-		return nil
-	}
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return &prefetch.BodyError{Reason: "not a valid module zip", Err: err}
-	}
-	for _, w := range want {
-		if got == w {
-			return nil
-		}
-	}
-	return &prefetch.ChecksumError{Module: m, File: kind, Got: got, Want: want}
 }

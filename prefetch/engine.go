@@ -137,7 +137,7 @@ func (e *engine) GoMod(ctx context.Context, m module.Version) ([]byte, error) {
 	start := time.Now()
 	var data []byte
 	e.event("walk-mod", m)
-	res, err := e.src.fetch(ctx, m, "mod", "", modConsumer(m, nil, &data))
+	res, err := e.src.fetch(ctx, m, KindMod, "", modConsumer(m, nil, &data))
 	e.event("walk-mod-done", m)
 	r := e.report(m)
 	e.mu.Lock()

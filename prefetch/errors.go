@@ -51,9 +51,9 @@ var errStagingLost = errors.New("the download's temporary file was removed by a 
 // and which mirror (credentials redacted) gave the failing answer.
 type ModuleError struct {
 	Module module.Version
-	// File is "mod", "info" or "zip"; for the loopback proxy's requests
-	// also "list", "latest", or "sumdb" and "supported" for the checksum
-	// database (whose Module.Path then names the database and request).
+	// File is the file's Kind: "mod", "info" or "zip" for the engine's
+	// downloads, any Kind for a Request (for KindSumDB and KindSupported,
+	// Module.Path names the database and request).
 	File string
 	// Mirror is the redacted URL of the mirror that failed, "" when no
 	// mirror was involved.

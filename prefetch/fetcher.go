@@ -16,6 +16,7 @@ import (
 	"github.com/gofastdev/gofast/internal/goauth"
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"github.com/gofastdev/gofast/internal/web"
 	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/module"
@@ -171,16 +172,34 @@ func (f *File) Close() error {
 	return err
 }
 
+// Kind names the file a request is for. The engine's own downloads and
+// Get's requests use the same values: they name the file in errors
+// (ModuleError.File) and in the per-mirror accounting, and choose its size
+// limit and its answer checks (CheckAnswer).
+type Kind string
+
+// The kinds of files fetched.
+const (
+	KindInfo      Kind = "info"      // @v/<version>.info
+	KindMod       Kind = "mod"       // @v/<version>.mod
+	KindZip       Kind = "zip"       // @v/<version>.zip
+	KindList      Kind = "list"      // @v/list
+	KindLatest    Kind = "latest"    // @latest
+	KindSumDB     Kind = "sumdb"     // a checksum database's file: latest, lookup or tile
+	KindSupported Kind = "supported" // a proxy's sumdb/<name>/supported
+)
+
 // Request names one file for Get.
 type Request struct {
 	// Module and Kind name the file in errors and in the per-mirror
-	// accounting: Kind is "info", "mod", "zip", "list", "latest" or a
-	// checksum-database kind ("lookup", "tile", "supported").
+	// accounting.
 	Module module.Version
-	Kind   string
+	Kind   Kind
 	// Rel is the file's path below a proxy's base URL.
 	Rel string
-	// Limit is the largest answer accepted; 0 means 16 MB.
+	// Limit is the largest answer accepted; 0 means the kind's own
+	// (modsum.MaxInfo for an .info, modsum.MaxZip for a zip, else
+	// modsum.MaxGoMod).
 	Limit int64
 	// SpoolDir, when set, keeps the answer in a temporary file there
 	// rather than in memory (zips), which also allows a broken body to be
@@ -252,7 +271,7 @@ func (f *Fetcher) namedOnly(list mirrors.List) mirrors.List {
 // assembled file either way.
 func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File, error) {
 	if r.Limit <= 0 {
-		r.Limit = maxGoMod
+		r.Limit = limitOf(r.Kind)
 	}
 	if r.NamedOnly {
 		list = f.namedOnly(list)
@@ -311,7 +330,7 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		}
 		return nil
 	}
-	req := fileReq{mod: r.Module, ext: r.Kind, rel: r.Rel, consume: consume, spool: sp}
+	req := fileReq{mod: r.Module, kind: r.Kind, rel: r.Rel, consume: consume, spool: sp}
 	if sp != nil && fetchedInRanges(r.Module, r.Kind) {
 		req.ranges, req.limit = f.rangeStreams, r.Limit
 	}
@@ -348,6 +367,17 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		out.Size = sp.n
 	}
 	return out, nil
+}
+
+// limitOf is the size limit of a file of kind, go's where go has one.
+func limitOf(kind Kind) int64 {
+	switch kind {
+	case KindInfo:
+		return modsum.MaxInfo
+	case KindZip:
+		return modsum.MaxZip
+	}
+	return modsum.MaxGoMod
 }
 
 // spool holds a body being received in a temporary file, so that a body
@@ -427,17 +457,17 @@ func contentRangeFrom(v string) int64 {
 // form, not go.sum: a go command served the answer verifies its hashes
 // itself. data is the answer in memory, file its path when spooled; kind is
 // as in Request.
-func CheckAnswer(kind string, m module.Version, data []byte, file string) error {
+func CheckAnswer(kind Kind, m module.Version, data []byte, file string) error {
 	switch kind {
-	case "mod":
+	case KindMod:
 		return checkGoModSyntax(m, data)
-	case "zip":
+	case KindZip:
 		return checkZipFile(m, file)
-	case "info", "latest":
-		if looksLikeHTML(data) {
-			return &BodyError{Reason: "answered an HTML page, not a JSON ." + kind}
+	case KindInfo, KindLatest:
+		if mirrors.LooksHTML(data) {
+			return &BodyError{Reason: "answered an HTML page, not a JSON ." + string(kind)}
 		}
-		if kind == "latest" {
+		if kind == KindLatest {
 			var v struct{ Version string }
 			if err := json.Unmarshal(data, &v); err != nil || v.Version == "" || module.Check(m.Path, v.Version) != nil {
 				return &BodyError{Reason: "answered an invalid @latest"}
@@ -447,8 +477,8 @@ func CheckAnswer(kind string, m module.Version, data []byte, file string) error 
 		if _, err := modcache.CacheInfo(m, data); err != nil {
 			return &BodyError{Reason: "answered an invalid .info", Err: err}
 		}
-	case "list":
-		if looksLikeHTML(data) || bytes.IndexByte(data, 0) >= 0 {
+	case KindList:
+		if mirrors.LooksHTML(data) || bytes.IndexByte(data, 0) >= 0 {
 			return &BodyError{Reason: "answered something that is not a version list"}
 		}
 	}

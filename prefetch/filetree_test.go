@@ -39,7 +39,7 @@ func TestFileTreeCannotBeLeft(t *testing.T) {
 	read := func(rel string) (string, error) {
 		var got []byte
 		_, err := src.fetchFrom(context.Background(), list, fileReq{
-			mod: module.Version{Path: "example.com/a"}, ext: "list", rel: rel,
+			mod: module.Version{Path: "example.com/a"}, kind: "list", rel: rel,
 			consume: func(_ context.Context, r io.Reader) error {
 				got, err = io.ReadAll(r)
 				return err

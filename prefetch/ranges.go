@@ -25,8 +25,8 @@ import (
 // per-connection throughput limit (a mirror's, a middlebox's, or TCP's own
 // over a long, lossy path) adds up; every other zip is small, and the
 // prefetch gets its parallelism from fetching many files at once.
-func fetchedInRanges(m module.Version, kind string) bool {
-	return m.Path == toolchain.Module && kind == "zip"
+func fetchedInRanges(m module.Version, kind Kind) bool {
+	return m.Path == toolchain.Module && kind == KindZip
 }
 
 // Streams of a file fetched in ranges. Eight streams take a link whose

@@ -56,7 +56,7 @@ type source struct {
 	failures map[string]int
 	lastFail map[string]string // the latest failure's reason, redacted
 	used     map[string]int
-	served   map[string]bool // mirror URL + " " + ext: has served such a file
+	served   map[string]bool // mirror URL + " " + kind: has served such a file
 }
 
 // newSource returns a source walking chain's answer over hc.
@@ -95,33 +95,33 @@ func (s *source) List(ctx context.Context) (mirrors.List, error) {
 	return s.chain, s.chainErr
 }
 
-// fetch gets m's file with extension ext from the chain and hands the body
+// fetch gets m's file of kind from the chain and hands the body
 // to consume. A 404/410 moves to the next entry; another failure does so
 // only after '|'; wrong bytes always do (they are never published); direct
 // and off end the walk with ErrLeftToGo. exclude names a mirror known to
 // lie about this file.
-func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude string, consume consumer) (fetchResult, error) {
+func (s *source) fetch(ctx context.Context, m module.Version, kind Kind, exclude string, consume consumer) (fetchResult, error) {
 	list, err := s.List(ctx)
 	if err != nil {
-		return fetchResult{}, &ModuleError{Module: m, File: ext, Err: err}
+		return fetchResult{}, &ModuleError{Module: m, File: string(kind), Err: err}
 	}
-	rel, err := relPath(m, ext)
+	rel, err := relPath(m, string(kind))
 	if err != nil {
-		return fetchResult{}, &ModuleError{Module: m, File: ext, Err: err}
+		return fetchResult{}, &ModuleError{Module: m, File: string(kind), Err: err}
 	}
-	return s.fetchFrom(ctx, list, fileReq{mod: m, ext: ext, rel: rel, exclude: exclude, consume: consume})
+	return s.fetchFrom(ctx, list, fileReq{mod: m, kind: kind, rel: rel, exclude: exclude, consume: consume})
 }
 
 // fileReq is one file to get from a chain: rel is its path below each
-// proxy's base URL; mod and ext name it in errors and in the per-mirror
-// accounting; exclude names a mirror known to lie about it; spool, when
+// proxy's base URL; mod and kind (the values of Request.Kind) name it in
+// errors and in the per-mirror accounting; exclude names a mirror known to lie about it; spool, when
 // set, lets a body that broke off be resumed with a Range request; ranges,
 // when above 1 and with a spool, is how many byte ranges of the file are
 // fetched at once from a mirror that serves them (fetchRanges), and limit
 // the largest size accepted there (consume holds other bodies to it).
 type fileReq struct {
 	mod     module.Version
-	ext     string
+	kind    Kind
 	rel     string
 	exclude string
 	consume consumer
@@ -133,7 +133,7 @@ type fileReq struct {
 // fetchFrom walks list for one file, as fetch describes.
 func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (fetchResult, error) {
 	var res fetchResult
-	m, ext, exclude := f.mod, f.ext, f.exclude
+	m, kind, exclude := f.mod, f.kind, f.exclude
 	// bestErr is the error go's own walk (modfetch's TryProxies) reports
 	// when every entry failed: the last failure other than not found, or
 	// else the last not found.
@@ -149,14 +149,14 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 			if lastErr != nil && !errors.Is(lastErr, fs.ErrNotExist) {
 				return res, reachedTail(lastErr)
 			}
-			return res, reachedTail(&ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)})
+			return res, reachedTail(&ModuleError{Module: m, File: string(kind), Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)})
 		}
 		if e.URL == exclude {
 			excluded = true
 			continue
 		}
 		if s.broken(e.URL) {
-			lastErr = &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: s.skipped(e.URL)}
+			lastErr = &ModuleError{Module: m, File: string(kind), Mirror: e.Redacted(), Err: s.skipped(e.URL)}
 			rank(lastErr)
 			if e.FallbackOnError {
 				continue
@@ -167,7 +167,7 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 		res.Bytes += n
 		res.Retries += retries
 		if err == nil {
-			s.succeeded(e.URL, ext)
+			s.succeeded(e.URL, kind)
 			res.Mirror = e.URL
 			return res, nil
 		}
@@ -177,7 +177,7 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 		if errors.Is(err, errStagingLost) {
 			return res, err // local, not the mirror's doing
 		}
-		merr := &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: err}
+		merr := &ModuleError{Module: m, File: string(kind), Mirror: e.Redacted(), Err: err}
 		lastErr = merr
 		rank(merr)
 		switch {
@@ -201,10 +201,10 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 	if lastErr == nil && excluded {
 		// The only mirror left served wrong bytes: that is a failure (go
 		// would fail on the same bytes), not something to leave to go.
-		lastErr = &ModuleError{Module: m, File: ext, Mirror: redact.URL(exclude), Err: errors.New("served wrong bytes, and no other mirror in GOPROXY has the file")}
+		lastErr = &ModuleError{Module: m, File: string(kind), Mirror: redact.URL(exclude), Err: errors.New("served wrong bytes, and no other mirror in GOPROXY has the file")}
 	}
 	if lastErr == nil {
-		lastErr = &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}
+		lastErr = &ModuleError{Module: m, File: string(kind), Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}
 	}
 	return res, lastErr
 }
@@ -253,7 +253,7 @@ func (s *source) skipped(u string) error {
 	return fmt.Errorf("skipped after %d failures in a row", brokenAfter)
 }
 
-func (s *source) succeeded(u, ext string) {
+func (s *source) succeeded(u string, kind Kind) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures[u] = 0
@@ -261,7 +261,7 @@ func (s *source) succeeded(u, ext string) {
 	if s.served == nil {
 		s.served = map[string]bool{}
 	}
-	s.served[u+" "+ext] = true
+	s.served[u+" "+string(kind)] = true
 }
 
 // failed counts a failure and tells the caller's mirror ranking about it,
@@ -332,7 +332,7 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n 
 		case errors.As(err, &re) && !errors.Is(err, ErrStalled) && bodyAgain < bodyRetries:
 			wait = web.Backoff(web.RetryWaitMin, web.RetryWaitMax, bodyAgain, nil)
 			bodyAgain++
-		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL, f.ext):
+		case rounds < healthyRounds && !e.FallbackOnError && transient(err) && s.serving(e.URL, f.kind):
 			// Give the client's retries another round, after a longer
 			// wait: the mirror works, and go would fail on this file.
 			wait = web.Backoff(web.RetryWaitMax/2, web.RetryWaitMax, 0, nil)
@@ -375,12 +375,12 @@ func transient(err error) bool {
 	return errors.As(err, &ne) && !errors.Is(err, ErrStalled) && web.RetryableError(ne.err)
 }
 
-// serving reports whether the mirror has delivered a file with extension
-// ext in this run.
-func (s *source) serving(u, ext string) bool {
+// serving reports whether the mirror has delivered a file of kind in this
+// run.
+func (s *source) serving(u string, kind Kind) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.served[u+" "+ext]
+	return s.served[u+" "+string(kind)]
 }
 
 // attemptKey carries an attempt's state to the HTTP client's hooks.

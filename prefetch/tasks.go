@@ -82,7 +82,7 @@ func (e *engine) fetchZip(ctx context.Context, m module.Version, exclude string,
 	}
 	e.cache.CleanZipTemps(m, "")
 	e.event("zip", m)
-	res, err := e.src.fetch(ctx, m, "zip", exclude, zipConsumer(e.cache, m, e.sums.Zip(m)))
+	res, err := e.src.fetch(ctx, m, KindZip, exclude, zipConsumer(e.cache, m, e.sums.Zip(m)))
 	e.event("zip-done", m)
 	res.Rejected = append(rejected, res.Rejected...)
 	e.prog.bytes(res.Bytes)
@@ -119,7 +119,7 @@ func (e *engine) ensureMod(ctx context.Context, m module.Version) {
 		return
 	}
 	var data []byte
-	res, err := e.src.fetch(ctx, m, "mod", exclude, modConsumer(m, e.sums, &data))
+	res, err := e.src.fetch(ctx, m, KindMod, exclude, modConsumer(m, e.sums, &data))
 	res.Rejected = append(rejected, res.Rejected...)
 	if err == nil {
 		err = e.cache.PublishMod(ctx, m, data)

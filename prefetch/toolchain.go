@@ -1,20 +1,18 @@
 package prefetch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/gofastdev/gofast/internal/goenv"
 	"github.com/gofastdev/gofast/internal/modcache"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"github.com/gofastdev/gofast/internal/toolchain"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 )
 
 // ToolchainBundle adds to a GOPROXY tree (Options.OutputDir) what a go
@@ -82,9 +80,11 @@ func (b *ToolchainBundle) Write(ctx context.Context) error {
 	}
 	// go reads only the zip for a switch; .info and .mod make the tree a
 	// whole proxy entry (go mod download of the module asks for them).
-	if mod, err := b.small(ctx, cache, m, "mod"); err == nil {
-		if modHash != "" && hashMod(mod) != modHash {
-			return &ChecksumError{Module: m, File: "mod", Got: hashMod(mod), Want: []string{modHash}}
+	if mod, err := b.small(ctx, cache, m, KindMod); err == nil {
+		if modHash != "" {
+			if err := CheckHash(KindMod, m, []string{modHash}, mod, ""); err != nil {
+				return err
+			}
 		}
 		if err := writeBytes(out(rel+"mod"), mod); err != nil {
 			return err
@@ -92,7 +92,7 @@ func (b *ToolchainBundle) Write(ctx context.Context) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if info, err := b.small(ctx, cache, m, "info"); err == nil {
+	if info, err := b.small(ctx, cache, m, KindInfo); err == nil {
 		if err := writeBytes(out(rel+"info"), info); err != nil {
 			return err
 		}
@@ -124,12 +124,12 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 		if err != nil {
 			return "", nil, err
 		}
-		got, err := dirhash.HashZip(file, dirhash.Hash1)
+		got, err := modsum.Zip(file)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: %w", file, err)
 		}
-		if got != want {
-			return "", nil, &ChecksumError{Module: m, File: "zip", Got: got, Want: []string{want}}
+		if err := checkSum(KindZip, m, []string{want}, got); err != nil {
+			return "", nil, err
 		}
 		return file, func() {}, nil
 	}
@@ -149,19 +149,12 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 		release()
 		return "", nil, err
 	}
-	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: "zip", Rel: rel, Limit: maxZip, SpoolDir: spool,
+	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: KindZip, Rel: rel, SpoolDir: spool,
 		Check: func(_ []byte, file string) error {
-			if err := CheckAnswer("zip", m, nil, file); err != nil {
+			if err := CheckAnswer(KindZip, m, nil, file); err != nil {
 				return err
 			}
-			got, err := dirhash.HashZip(file, dirhash.Hash1)
-			if err != nil {
-				return &BodyError{Reason: "not a valid module zip", Err: err}
-			}
-			if got != want {
-				return &ChecksumError{Module: m, File: "zip", Got: got, Want: []string{want}}
-			}
-			return nil
+			return CheckHash(KindZip, m, []string{want}, nil, file)
 		}})
 	if err != nil {
 		release()
@@ -174,13 +167,13 @@ func (b *ToolchainBundle) zip(ctx context.Context, cache *modcache.Cache, m modu
 // small returns the toolchain's .mod or .info: the module cache's copy,
 // else the chain's answer (form-checked; the caller checks the go.mod's
 // hash). A file no mirror has is fs.ErrNotExist.
-func (b *ToolchainBundle) small(ctx context.Context, cache *modcache.Cache, m module.Version, kind string) ([]byte, error) {
-	if file, err := cache.File(m, kind); err == nil {
+func (b *ToolchainBundle) small(ctx context.Context, cache *modcache.Cache, m module.Version, kind Kind) ([]byte, error) {
+	if file, err := cache.File(m, string(kind)); err == nil {
 		if data, err := os.ReadFile(file); err == nil {
 			return data, nil
 		}
 	}
-	rel, err := relPath(m, kind)
+	rel, err := relPath(m, string(kind))
 	if err != nil {
 		return nil, err
 	}
@@ -188,25 +181,13 @@ func (b *ToolchainBundle) small(ctx context.Context, cache *modcache.Cache, m mo
 	if err != nil {
 		return nil, err
 	}
-	limit := int64(maxInfo)
-	if kind == "mod" {
-		limit = maxGoMod
-	}
-	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: kind, Rel: rel, Limit: limit,
+	f, err := b.Fetcher.Get(ctx, list, Request{Module: m, Kind: kind, Rel: rel,
 		Check: func(data []byte, _ string) error { return CheckAnswer(kind, m, data, "") }})
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	return f.Bytes(), nil
-}
-
-// hashMod is the h1 hash of a go.mod file, as go.sum records it.
-func hashMod(data []byte) string {
-	h, _ := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	})
-	return h
 }
 
 // writeBytes writes data to dst through a temporary file and a rename, as

@@ -3,25 +3,18 @@ package prefetch
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"io/fs"
 	"os"
 
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/modsum"
+	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
-)
-
-// Size limits, as go's: a go.mod is at most 16 MB (modfetch's
-// codehost.MaxGoMod), a zip at most 500 MB (MaxZipFile), and an .info is a
-// small JSON object.
-const (
-	maxGoMod = 16 << 20
-	maxInfo  = 1 << 20
-	maxZip   = modzip.MaxZipFile
 )
 
 // readLimited reads a small body whole, refusing more than limit bytes.
@@ -36,17 +29,10 @@ func readLimited(body io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// looksLikeHTML recognizes the pages captive portals and misconfigured
-// servers send with status 200 in place of module files.
-func looksLikeHTML(data []byte) bool {
-	head := bytes.TrimSpace(data[:min(len(data), 512)])
-	return bytes.HasPrefix(head, []byte("<")) || http.DetectContentType(head) == "text/html; charset=utf-8"
-}
-
 // checkGoModSyntax rejects a .mod answer that is not a go.mod file; used
 // while the module graph is walked, before go.sum hashes are at hand.
 func checkGoModSyntax(m module.Version, data []byte) error {
-	if looksLikeHTML(data) {
+	if mirrors.LooksHTML(data) {
 		return &BodyError{Reason: "answered an HTML page, not a go.mod file"}
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
@@ -58,32 +44,60 @@ func checkGoModSyntax(m module.Version, data []byte) error {
 	return nil
 }
 
-// goModHash is the go.sum "/go.mod" hash of data, as go's goModSum.
-func goModHash(data []byte) (string, error) {
-	return dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	})
-}
-
 // checkGoModSum verifies a go.mod against go.sum. known is false when go.sum
 // has no line for it: such a file is left to go, never published.
 func checkGoModSum(sums *modset.Sums, m module.Version, data []byte) (known bool, err error) {
-	h, err := goModHash(data)
-	if err != nil {
-		return false, err
+	want := sums.Mod(m)
+	if len(want) == 0 {
+		return false, nil
 	}
-	ok, known := modset.Match(sums.Mod(m), h)
-	if known && !ok {
-		return true, &ChecksumError{Module: m, File: "mod", Got: h, Want: sums.Mod(m)}
+	return true, checkSum(KindMod, m, want, modsum.GoMod(data))
+}
+
+// checkSum rejects got, the hash of m's .mod or .zip (kind), when it is
+// none of want, the hashes go.sum (or the checksum database) records: the
+// mirror served wrong bytes. An empty want matches nothing; callers that
+// leave a file without a recorded hash to go decide that before.
+func checkSum(kind Kind, m module.Version, want []string, got string) error {
+	if ok, _ := modset.Match(want, got); !ok {
+		return &ChecksumError{Module: m, File: string(kind), Got: got, Want: want}
 	}
-	return known, nil
+	return nil
+}
+
+// CheckHash rejects a .mod (data) or .zip (file) whose hash is none of
+// want (go.sum's lines, or the checksum database's) with a ChecksumError,
+// so that the next mirror is asked (go alone would stop at a SECURITY
+// ERROR). No hash wanted checks nothing: go then leaves the file to the
+// database, or to no one. A zip that cannot be hashed is a BodyError; a
+// missing file is fs.ErrNotExist.
+func CheckHash(kind Kind, m module.Version, want []string, data []byte, file string) error {
+	if len(want) == 0 {
+		return nil
+	}
+	var got string
+	switch kind {
+	case KindZip:
+		var err error
+		if got, err = modsum.Zip(file); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			return &BodyError{Reason: "not a valid module zip", Err: err}
+		}
+	case KindMod:
+		got = modsum.GoMod(data)
+	default:
+		return nil
+	}
+	return checkSum(kind, m, want, got)
 }
 
 // modConsumer reads a .mod body, checks its syntax and, when sums is not
 // nil, its hash; the accepted bytes are stored in *out.
 func modConsumer(m module.Version, sums *modset.Sums, out *[]byte) consumer {
 	return func(ctx context.Context, body io.Reader) error {
-		data, err := readLimited(body, maxGoMod)
+		data, err := readLimited(body, modsum.MaxGoMod)
 		if err != nil {
 			return err
 		}
@@ -114,7 +128,7 @@ func checkZipFile(m module.Version, name string) error {
 	if f, ferr := os.Open(name); ferr == nil {
 		k, _ := io.ReadFull(f, head)
 		f.Close()
-		if looksLikeHTML(head[:k]) {
+		if mirrors.LooksHTML(head[:k]) {
 			return &BodyError{Reason: "answered an HTML page, not a zip"}
 		}
 	}

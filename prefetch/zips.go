@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/modset"
+	"github.com/gofastdev/gofast/internal/modsum"
 	"github.com/gofastdev/gofast/internal/redact"
 	"github.com/gofastdev/gofast/mirrors"
 	"golang.org/x/mod/module"
@@ -229,7 +230,7 @@ func (j *zipJob) download() (downloadedZip, fetchResult, error) {
 		gate = e.cpu
 	}
 	e.event("zip", j.m)
-	res, err := e.src.fetch(j.ctx, j.m, "zip", "", downloadZipConsumer(j.ctx, e.cache, j.m, gate, &dl))
+	res, err := e.src.fetch(j.ctx, j.m, KindZip, "", downloadZipConsumer(j.ctx, e.cache, j.m, gate, &dl))
 	e.event("zip-done", j.m)
 	return dl, res, err
 }
@@ -295,10 +296,7 @@ func (j *zipJob) publish(st *modcache.Staged, res fetchResult) {
 // m's go.sum hashes of its zip.
 func zipHashCheck(m module.Version, want []string) func(hash string) error {
 	return func(hash string) error {
-		if ok, _ := modset.Match(want, hash); !ok {
-			return &ChecksumError{Module: m, File: "zip", Got: hash, Want: want}
-		}
-		return nil
+		return checkSum(KindZip, m, want, hash)
 	}
 }
 
@@ -346,7 +344,7 @@ func (j *zipJob) info() {
 	}
 	start := time.Now()
 	var data []byte
-	res, err := e.src.fetch(j.ctx, m, "info", "", infoDataConsumer(m, &data))
+	res, err := e.src.fetch(j.ctx, m, KindInfo, "", infoDataConsumer(m, &data))
 	e.release(e.infoSlots)
 	if j.spec && !j.confirmed() {
 		return
@@ -407,8 +405,8 @@ func downloadZipConsumer(jctx context.Context, c *modcache.Cache, m module.Versi
 		for {
 			k, rerr := body.Read(buf)
 			if k > 0 {
-				if n+int64(k) > maxZip {
-					return &BodyError{Reason: fmt.Sprintf("zip larger than %d bytes", maxZip), TooLarge: true}
+				if n+int64(k) > modsum.MaxZip {
+					return &BodyError{Reason: fmt.Sprintf("zip larger than %d bytes", modsum.MaxZip), TooLarge: true}
 				}
 				if _, err := f.Write(buf[:k]); err != nil {
 					return err
@@ -474,11 +472,11 @@ func zipConsumer(c *modcache.Cache, m module.Version, want []string) consumer {
 // store in *out.
 func infoDataConsumer(m module.Version, out *[]byte) consumer {
 	return func(ctx context.Context, body io.Reader) error {
-		data, err := readLimited(body, maxInfo)
+		data, err := readLimited(body, modsum.MaxInfo)
 		if err != nil {
 			return err
 		}
-		if looksLikeHTML(data) {
+		if mirrors.LooksHTML(data) {
 			return &BodyError{Reason: "answered an HTML page, not a JSON .info"}
 		}
 		clean, err := modcache.CacheInfo(m, data)

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/gofastdev/gofast/internal/modsum"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 )
 
 // Staged is a downloaded zip that has been verified (and, when asked,
@@ -51,7 +51,7 @@ func (c *Cache) StageZip(ctx context.Context, m module.Version, tmpZip string, e
 		return nil, err
 	}
 	if !extract {
-		s.hash, err = dirhash.HashZip(tmpZip, dirhash.DefaultHash)
+		s.hash, err = modsum.Zip(tmpZip)
 		if err != nil {
 			return nil, &ZipContentError{Module: m, Err: err}
 		}
