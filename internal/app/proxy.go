@@ -25,7 +25,7 @@ import (
 // gofast's. When there is no proxy entry to stand in for (GOPROXY direct
 // or off), or the proxy cannot start, go runs as it would alone.
 func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string, env goenv.Environ) error {
-	if s.knownWarm && !inv.Resolves && !s.switching {
+	if s.knownWarm && s.plan.GoAlone {
 		return s.execGo(args, env)
 	}
 	st, err := s.Settings(ctx, inv.Dir)

@@ -38,18 +38,15 @@ func (s *session) warm(ctx context.Context, inv wrap.Invocation) (goenv.Environ,
 }
 
 // warmBuild is the warm-up for build, test, list and the other fetching
-// commands. When the files that decide what go needs and the settings are
-// unchanged since the last complete warm-up, it only stats the files that
-// warm-up recorded (a few milliseconds, no `go env`; the lean launcher
-// makes the same check before it even starts gofast-core). Otherwise it
-// runs one `go env -json` and a prefetch of what is missing, without
-// extraction: go extracts the modules it builds, and only those.
+// commands. When wrap.Route found a valid record of a complete warm-up
+// (the files that decide what go needs and the settings unchanged, and
+// every recorded file still there: a few stats, no `go env`), it does
+// nothing; the lean launcher follows the same plan before it even starts
+// gofast-core. Otherwise it runs one `go env -json` and a prefetch of what
+// is missing, without extraction: go extracts the modules it builds, and
+// only those.
 func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
-	stamp := ""
-	if tool, err := s.GoTool(); err == nil {
-		stamp = warmstamp.Path(s.env, inv.Dir, tool)
-	}
-	if warmstamp.Valid(stamp) {
+	if s.plan.Warm {
 		s.knownWarm = true
 		return s.env, nil
 	}
@@ -62,17 +59,17 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 	if rep == nil {
 		return s.env, nil
 	}
-	if stamp != "" && rep.Failed == 0 {
+	if s.plan.Record != "" && rep.Failed == 0 {
 		// The cache files the prefetch verified or found; failing to
 		// record them only costs the next run a `go env`.
-		_ = warmstamp.Write(stamp, rep.Files)
+		_ = warmstamp.Write(s.plan.Record, rep.Files)
 	}
 	return s.envWithChain(rep, st), nil
 }
 
 // prefetchForGo is what both warm-ups share: go's settings and their checks,
 // one prefetch (with tweak applied to its options), and the decision
-// whether go may run. When go will switch toolchains (session.switching),
+// whether go may run. When go will switch toolchains (wrap.Plan.ToolchainFirst),
 // go downloads the toolchain beside the prefetch. rep is nil when the
 // warm-up was skipped (said in one line only as a note: see notef); a
 // non-nil error
@@ -99,7 +96,7 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		tweak(&opts)
 	}
 	pctx := ctx
-	if s.switching {
+	if s.plan.ToolchainFirst {
 		// go will switch toolchains: the toolchain download starts now,
 		// beside the module prefetch, rather than when go runs. If it
 		// fails, go cannot run the command either; the prefetch stops
