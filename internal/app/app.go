@@ -59,8 +59,8 @@ func Run(ctx context.Context, o Options) error {
 		args = o.Args[1:]
 	}
 	s := &session{opts: o, env: env, front: front}
-	plan, inv := wrap.Route(env, args, s.GoTool)
-	s.plan = plan
+	inv := s.route(args)
+	plan := s.plan
 	switch {
 	case plan.Action == wrap.PlanOwn:
 		return s.runOwn(ctx)
@@ -130,6 +130,14 @@ type session struct {
 	ttlWarn   sync.Once
 	jobsOnce  sync.Once
 	jobsN     int
+}
+
+// route decides what happens to args (wrap.Route) and keeps the plan,
+// which the rest of the session follows rather than decides again.
+func (s *session) route(args []string) wrap.Invocation {
+	plan, inv := wrap.Route(s.env, args, s.GoTool)
+	s.plan = plan
+	return inv
 }
 
 // GoTool returns the real go tool's path.
