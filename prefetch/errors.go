@@ -35,9 +35,13 @@ var errStagingLost = errors.New("the download's temporary file was removed by a 
 // and which mirror (credentials redacted) gave the failing answer.
 type ModuleError struct {
 	Module module.Version
+	// Label names what failed when it is no module's file (a request to
+	// a checksum database: "checksum database sum.golang.org lookup/..."),
+	// in Module's place in the message; Module is then zero.
+	Label string
 	// File is "mod", "info" or "zip"; for the loopback proxy's requests
 	// also "list", "latest", or "sumdb" and "supported" for the checksum
-	// database (whose Module.Path then names the database and request).
+	// database.
 	File string
 	// Mirror is the redacted URL of the mirror that failed, "" when no
 	// mirror was involved.
@@ -47,9 +51,13 @@ type ModuleError struct {
 
 func (e *ModuleError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Module.Path)
-	if e.Module.Version != "" {
-		b.WriteString("@" + e.Module.Version)
+	if e.Label != "" {
+		b.WriteString(e.Label)
+	} else {
+		b.WriteString(e.Module.Path)
+		if e.Module.Version != "" {
+			b.WriteString("@" + e.Module.Version)
+		}
 	}
 	switch e.File {
 	case "", "sumdb", "supported":

@@ -178,6 +178,9 @@ type Request struct {
 	// checksum-database kind ("lookup", "tile", "supported").
 	Module module.Version
 	Kind   string
+	// Label names the file in errors instead of Module when it is no
+	// module's file (a checksum-database request); Module is then zero.
+	Label string
 	// Rel is the file's path below a proxy's base URL.
 	Rel string
 	// Limit is the largest answer accepted; 0 means 16 MB.
@@ -311,7 +314,7 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		}
 		return nil
 	}
-	req := fileReq{mod: r.Module, ext: r.Kind, rel: r.Rel, consume: consume, spool: sp}
+	req := fileReq{mod: r.Module, label: r.Label, ext: r.Kind, rel: r.Rel, consume: consume, spool: sp}
 	if sp != nil && fetchedInRanges(r.Module, r.Kind) {
 		req.ranges, req.limit = f.rangeStreams, r.Limit
 	}

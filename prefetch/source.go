@@ -113,14 +113,15 @@ func (s *source) fetch(ctx context.Context, m module.Version, ext, exclude strin
 }
 
 // fileReq is one file to get from a chain: rel is its path below each
-// proxy's base URL; mod and ext name it in errors and in the per-mirror
-// accounting; exclude names a mirror known to lie about it; spool, when
+// proxy's base URL; mod (or label, for no module's file) and ext name it
+// in errors and in the per-mirror accounting; exclude names a mirror known to lie about it; spool, when
 // set, lets a body that broke off be resumed with a Range request; ranges,
 // when above 1 and with a spool, is how many byte ranges of the file are
 // fetched at once from a mirror that serves them (fetchRanges), and limit
 // the largest size accepted there (consume holds other bodies to it).
 type fileReq struct {
 	mod     module.Version
+	label   string
 	ext     string
 	rel     string
 	exclude string
@@ -149,14 +150,14 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 			if lastErr != nil && !errors.Is(lastErr, fs.ErrNotExist) {
 				return res, lastErr
 			}
-			return res, &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)}
+			return res, &ModuleError{Module: m, Label: f.label, File: ext, Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)}
 		}
 		if e.URL == exclude {
 			excluded = true
 			continue
 		}
 		if s.broken(e.URL) {
-			lastErr = &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: s.skipped(e.URL)}
+			lastErr = &ModuleError{Module: m, Label: f.label, File: ext, Mirror: e.Redacted(), Err: s.skipped(e.URL)}
 			rank(lastErr)
 			if e.FallbackOnError {
 				continue
@@ -177,7 +178,7 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 		if errors.Is(err, errStagingLost) {
 			return res, err // local, not the mirror's doing
 		}
-		merr := &ModuleError{Module: m, File: ext, Mirror: e.Redacted(), Err: err}
+		merr := &ModuleError{Module: m, Label: f.label, File: ext, Mirror: e.Redacted(), Err: err}
 		lastErr = merr
 		rank(merr)
 		switch {
@@ -201,10 +202,10 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 	if lastErr == nil && excluded {
 		// The only mirror left served wrong bytes: that is a failure (go
 		// would fail on the same bytes), not something to leave to go.
-		lastErr = &ModuleError{Module: m, File: ext, Mirror: redact.URL(exclude), Err: errors.New("served wrong bytes, and no other mirror in GOPROXY has the file")}
+		lastErr = &ModuleError{Module: m, Label: f.label, File: ext, Mirror: redact.URL(exclude), Err: errors.New("served wrong bytes, and no other mirror in GOPROXY has the file")}
 	}
 	if lastErr == nil {
-		lastErr = &ModuleError{Module: m, File: ext, Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}
+		lastErr = &ModuleError{Module: m, Label: f.label, File: ext, Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}
 	}
 	return res, lastErr
 }
