@@ -61,7 +61,7 @@ func (h *Handler) zipAheadFrom(m module.Version) {
 // zipAhead starts reading m's zip ahead, unless it is private, already in
 // the module cache (go finds it there and never asks) or already read
 // ahead. A zip of a module providing one of Handler.Tools then starts what
-// its go.mod and go.sum say the build needs (mainZipAhead).
+// its go.mod and go.sum say the build needs (toolZipAhead).
 func (h *Handler) zipAhead(m module.Version) {
 	if h.ReadAheadJobs < 0 || module.Check(m.Path, m.Version) != nil || h.Settings.NoProxy(m.Path) {
 		return
@@ -130,7 +130,7 @@ func (h *Handler) zipAhead(m module.Version) {
 		e.file = f
 		z.mu.Unlock()
 		if ra, ok := f.Reader().(io.ReaderAt); ok {
-			h.mainZipAhead(m, ra, f.Size)
+			h.toolZipAhead(m, ra, f.Size)
 		}
 	})
 }

@@ -310,7 +310,7 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n 
 			inRanges = false
 			got, r, err = s.fetchRanges(ctx, e, f)
 		} else {
-			got, r, err = s.once(ctx, e, rel, consume, f.spool)
+			got, r, err = s.fetchStream(ctx, e, rel, consume, f.spool)
 		}
 		n += got
 		retries += r
@@ -417,9 +417,10 @@ func (attemptHooks) response(_ retryablehttp.Logger, resp *http.Response) {
 	}
 }
 
-// once makes one request (with the client's own retries) and consumes the
-// body, asking for the rest of the file when sp holds the start of it.
-func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume consumer, sp *spool) (int64, int, error) {
+// fetchStream makes one request for the file as one stream (with the
+// client's own retries) and consumes the body, asking for the rest of the
+// file when sp holds the start of it.
+func (s *source) fetchStream(ctx context.Context, e mirrors.Entry, rel string, consume consumer, sp *spool) (int64, int, error) {
 	if e.IsFile() {
 		sp.restart()
 		return s.fromFile(ctx, e, rel, consume)

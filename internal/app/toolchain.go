@@ -45,7 +45,7 @@ func (s *session) fetchToolchainWith(st *goenv.Settings, dir string) error {
 		args = []string{"-C", dir, "version"}
 	}
 	stdio := wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr}
-	ran, err := s.runProxied(st, args, s.env, readAhead{}, stdio)
+	ran, err := s.runProxied(st, args, s.env, aheadPolicy{}, stdio)
 	if !ran {
 		goTool, gerr := s.GoTool()
 		if gerr != nil {

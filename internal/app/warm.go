@@ -67,17 +67,17 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 	return s.envWithChain(rep, st), nil
 }
 
-// prefetchForGo is what both warm-ups share: go's settings and their checks,
-// one prefetch (with tweak applied to its options), and the decision
-// whether go may run. When go will switch toolchains (wrap.Plan.ToolchainFirst),
-// go downloads the toolchain beside the prefetch. rep is nil when the
-// warm-up was skipped (said in one line only as a note: see notef); a
-// non-nil error
-// means go must not run: a mirror go would hang on (see hangStop), or a
-// toolchain go could not get (go's own error, already printed by go).
-// The warm-up is also skipped, silently, when go is to print its fetches
-// (-x in GOFLAGS): see showsFetches.
-func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
+// prefetchForGo is what both warm-ups share: go's settings and their
+// checks, one prefetch (with the command's own options set by
+// commandOptions), and the decision whether go may run. When go will
+// switch toolchains (wrap.Plan.ToolchainFirst), go downloads the toolchain
+// beside the prefetch. rep is nil when the warm-up was skipped (said in one
+// line only as a note: see notef); a non-nil error means go must not run: a
+// mirror go would hang on (see hangStop), or a toolchain go could not get
+// (go's own error, already printed by go). The warm-up is also skipped,
+// silently, when go is to print its fetches (-x in GOFLAGS): see
+// showsFetches.
+func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, commandOptions func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
 	st, err = s.Settings(ctx, inv.Dir)
 	if err == nil {
 		err = s.checkPrefetchSettings(st)
@@ -92,8 +92,8 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		return nil, nil, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
-	if tweak != nil {
-		tweak(&opts)
+	if commandOptions != nil {
+		commandOptions(&opts)
 	}
 	pctx := ctx
 	if s.plan.ToolchainFirst {
