@@ -111,8 +111,9 @@ type Handler struct {
 	tiles   tileAhead
 }
 
-// Size limits of the answers relayed, as go's own: a go.mod is at most
-// 16 MB, a zip at most 500 MB, an .info a small JSON object.
+// Size limits of the small answers relayed, as go's own: a go.mod (and a
+// list, a checksum-database answer) is at most 16 MB, an .info a small
+// JSON object. A zip's limit is x/mod's MaxZipFile (see fetchVerified).
 const (
 	maxSmall = 16 << 20
 	maxInfo  = 1 << 20

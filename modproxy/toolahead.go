@@ -22,10 +22,10 @@ import (
 // database (there is no go.sum of the user's), then downloads the zip of
 // every module that provides a package of the build, again GOMAXPROCS at a
 // time. All of that is decided by the tool module's own go.mod and go.sum,
-// which sit in its zip, the first thing go downloads (toolPlan). So
-// as soon as the proxy has the tool's zip it starts all of them at once,
-// each with its checksum-database lookup, and go finds its requests
-// answered or under way.
+// which sit in its zip, the first thing go downloads (toolPlan). So as soon
+// as the proxy has the tool's zip it starts all of them at once, each with
+// its checksum-database lookup, and go finds its requests answered or under
+// way.
 type toolAhead struct {
 	mu   sync.Mutex
 	read map[module.Version]bool

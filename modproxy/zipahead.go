@@ -14,19 +14,19 @@ import (
 
 // zipAhead holds module zips fetched before go asks for them.
 //
-// go downloads the zips it needs GOMAXPROCS at a time, each after its
-// .info and .mod. When Handler.ReadAheadZips is set (for go get, go install
-// pkg@version, go run pkg@version, go mod tidy: commands that download
-// the zip of every module version they resolve), a successful .info answer
-// for a version starts that version's go.mod (as a go.mod read ahead) and
-// zip at once, the zip spooled to SpoolDir,
-// ReadAheadJobs at a time (a pool: a zip waiting its turn is a queued
-// record, not a goroutine); go's request for the zip then takes the
-// spooled file, or waits for the fetch under way. The zips spooled and not
-// yet taken are bounded on disk (Handler.SpoolMax): over the bound no
-// further zip is read ahead, and go's own requests are served as always.
-// Modules whose .info go asks for without needing the zip (go list -m)
-// would be over-fetch, which is why the caller enables this per command.
+// go downloads the zips it needs GOMAXPROCS at a time, each after its .info
+// and .mod. When Handler.ReadAheadZips is set (for go get, go install
+// pkg@version, go run pkg@version, go mod tidy: commands that download the
+// zip of every module version they resolve), a successful .info answer for
+// a version starts that version's go.mod (as a go.mod read ahead) and zip
+// at once, the zip spooled to SpoolDir, ReadAheadJobs at a time (a pool: a
+// zip waiting its turn is a queued record, not a goroutine); go's request
+// for the zip then takes the spooled file, or waits for the fetch under
+// way. The zips spooled and not yet taken are bounded on disk
+// (Handler.SpoolMax): over the bound no further zip is read ahead, and go's
+// own requests are served as always. Modules whose .info go asks for
+// without needing the zip (go list -m) would be over-fetch, which is why
+// the caller enables this per command.
 type zipAhead struct {
 	mu      sync.Mutex
 	byRel   map[string]*zipEntry

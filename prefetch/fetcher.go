@@ -174,8 +174,8 @@ func (f *File) Close() error {
 // Request names one file for Get.
 type Request struct {
 	// Module and Kind name the file in errors and in the per-mirror
-	// accounting: Kind is "info", "mod", "zip", "list", "latest" or a
-	// checksum-database kind ("lookup", "tile", "supported").
+	// accounting: Kind is "info", "mod", "zip", "list", "latest", or for
+	// the checksum database "sumdb" (a lookup or a tile) and "supported".
 	Module module.Version
 	Kind   string
 	// Label names the file in errors instead of Module when it is no

@@ -353,15 +353,14 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n 
 // keep a download going for ever.
 const maxResumes = 16
 
-// healthyRounds is how many more rounds of the client's retries a file
-// gets from a mirror that has served other files of its kind (zip, mod,
-// info) in this run, when a
-// transient failure (5xx, 429, a dropped connection) outlasted a round and
-// GOPROXY names no mirror to fall back to on errors. A mirror that works
-// but fails a share of its requests then still fills the cache, where go,
-// which never retries, would fail on the file; a mirror that serves no
-// such file (nothing at all, or say go.mod files but no zips) gets no
-// extra rounds, so it is left as fast as before.
+// healthyRounds is how many more rounds of the client's retries a file gets
+// from a mirror that has served other files of its kind (zip, mod, info) in
+// this run, when a transient failure (5xx, 429, a dropped connection)
+// outlasted a round and GOPROXY names no mirror to fall back to on errors.
+// A mirror that works but fails a share of its requests then still fills
+// the cache, where go, which never retries, would fail on the file; a
+// mirror that serves no such file (nothing at all, or say go.mod files but
+// no zips) gets no extra rounds, so it is left as fast as before.
 const healthyRounds = 2
 
 // transient reports whether a failure may pass on a later attempt: a 5xx

@@ -6,11 +6,11 @@
 // costs about as much as `go version` itself, so commands that never fetch
 // modules (version, env, fmt, doc, ...) would cost twice what go does. This
 // launcher links only what it needs to decide: a command that never fetches
-// goes straight to the real go tool, and so does one that may fetch when the
-// cache is known warm for it (a valid warm-up record: a few stats); gofast's
-// own commands and the other fetching commands go to gofast-core, which
-// warms the module cache first. Both hand
-// over with exec, so the pid, stdio and exit code stay go's.
+// goes straight to the real go tool, and so does one that may fetch when
+// the cache is known warm for it (a valid warm-up record: a few stats);
+// gofast's own commands and the other fetching commands go to gofast-core,
+// which warms the module cache first. Both hand over with exec, so the pid,
+// stdio and exit code stay go's.
 package main
 
 import (

@@ -70,10 +70,10 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 }
 
 // runProxied runs go with args and env behind a loopback proxy over the
-// session's chain for st, reading ahead as ra says, and
-// returns go's status. ran is false when the proxy cannot stand in (see
-// proxyable) or did not start (said in one line): go has not run, and the
-// caller runs it alone.
+// session's chain for st, reading ahead as ra says, and returns go's
+// status. ran is false when the proxy cannot stand in (see proxyable) or
+// did not start (said in one line): go has not run, and the caller runs it
+// alone.
 func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Environ, ra aheadPolicy, stdio wrap.Stdio) (ran bool, err error) {
 	user, ok := s.proxyable(st)
 	if !ok {

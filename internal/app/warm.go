@@ -19,10 +19,9 @@ import (
 )
 
 // warm prepares the module cache before a go command that may fetch modules
-// and returns the environment go should run with. A warm-up problem is
-// left to go, which meets it and reports it in its own words
-// (GOFAST_VERBOSE=1 adds gofast's line), and go runs as usual, with one
-// exception: when a
+// and returns the environment go should run with. A warm-up problem is left
+// to go, which meets it and reports it in its own words (GOFAST_VERBOSE=1
+// adds gofast's line), and go runs as usual, with one exception: when a
 // mirror misbehaved on files gofast could not get in a way go does not
 // survive (a stall, which go would wait on forever; an endless .mod), the
 // error is returned and go is not run (see hangStop).
