@@ -79,9 +79,9 @@ func Run(ctx context.Context, o Options) error {
 		}
 		return s.execGo(args, env)
 	}
-	// A fetching command that must switch toolchains: the warm-up starts
-	// the toolchain download beside the module prefetch (see
-	// prefetchForGo).
+	// A fetching command. When go must switch toolchains for it, the
+	// warm-up starts the toolchain download beside the module prefetch
+	// (see prefetchForGo).
 	env, err := s.warm(ctx, inv)
 	if err != nil {
 		return err
