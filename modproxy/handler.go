@@ -11,7 +11,7 @@
 // reads ahead what go will ask for next: below an unpruned go.mod, its
 // requirements' go.mod files (readAhead); after a version's .info, its
 // go.mod and zip (zipAhead); for go install pkg@version, the whole build
-// its module's go.mod and go.sum decide (mainAhead); after a lookup, the
+// its module's go.mod and go.sum decide (toolAhead); after a lookup, the
 // checksum-database tiles that authenticate it (tileAhead).
 //
 // The proxy keeps go's decisions: when no mirror has a file right, go is
@@ -94,7 +94,7 @@ type Handler struct {
 	// pkg@version: the module providing one is built as go's main module,
 	// so its go.mod and go.sum, read from its zip as soon as the proxy has
 	// it, decide the build: every go.mod go.sum names, and the zip of every
-	// requirement it has a zip hash for, are read ahead (see mainAhead).
+	// requirement it has a zip hash for, are read ahead (see toolAhead).
 	Tools []string
 	// SpoolMax bounds the bytes of zips read ahead and spooled on disk
 	// that go has not yet taken; over it no further zip is read ahead.
@@ -116,7 +116,7 @@ type Handler struct {
 	lookups lookups
 	ahead   readAhead
 	zips    zipAhead
-	main    mainAhead
+	tool    toolAhead
 	tiles   tileAhead
 }
 
@@ -280,7 +280,7 @@ func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, req prefet
 		return true
 	}
 	if req.Kind == "zip" {
-		h.mainZipAhead(req.Module, f, st.Size())
+		h.toolZipAhead(req.Module, f, st.Size())
 	}
 	serve(w, r, st.Size(), f)
 	return true
@@ -316,7 +316,7 @@ func (h *Handler) serveFetched(w http.ResponseWriter, r *http.Request, req prefe
 		h.zipAheadFromInfo(req.Module, f.Bytes())
 	case "zip":
 		if ra, ok := f.Reader().(io.ReaderAt); ok {
-			h.mainZipAhead(req.Module, ra, f.Size)
+			h.toolZipAhead(req.Module, ra, f.Size)
 		}
 	}
 	serve(w, r, f.Size, f.Reader())

@@ -28,12 +28,13 @@ const (
 // checksum database once go asks: see fetchChecked), so that when go asks
 // for them they are already in memory, for go.mod files whose module go
 // does not prune (before go 1.17: go walks their requirements
-// transitively). It reads exactly one
-// level ahead of go: a go.mod read ahead is
-// parsed for its own requirements only when go asks for it. Reading
-// further ahead would pipeline the walk deeper but fetch go.mod files that
-// a pruned module graph (go 1.17 and later) never reads; one level is
-// enough for the walk to find each level already fetched.
+// transitively). By default it reads one level ahead of go: a go.mod read
+// ahead is parsed for its own requirements only when go asks for it, since
+// reading further would fetch go.mod files that a pruned module graph (go
+// 1.17 and later) never reads. With ReadAheadGraph (commands that load the
+// whole graph: get, mod tidy) it reads the whole walk below an unpruned
+// go.mod at once, as deep as it goes (graphAheadFrom), since go's graph
+// loader reads all of it.
 type readAhead struct {
 	once   sync.Once
 	ctx    context.Context // cancelled by Close

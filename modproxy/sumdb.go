@@ -57,7 +57,7 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, tail string
 		http.Error(w, "not found: /sumdb/"+name+"/: "+err.Error(), http.StatusNotFound)
 		return
 	}
-	m := module.Version{Path: "checksum database " + name + " " + rest}
+	label := "checksum database " + name + " " + rest
 	if kind == "lookup" && h.Settings.NoSumDB(path) {
 		http.Error(w, "not found: "+path+" matches GONOSUMDB/GOPRIVATE and is not looked up", http.StatusNotFound)
 		return
@@ -82,7 +82,7 @@ func (h *Handler) serveSumDB(w http.ResponseWriter, r *http.Request, tail string
 		}
 		return
 	}
-	f, err := h.Fetcher.Get(ctx, base, prefetch.Request{Module: m, Kind: "sumdb", Rel: rest})
+	f, err := h.Fetcher.Get(ctx, base, prefetch.Request{Label: label, Kind: "sumdb", Rel: rest})
 	if err != nil {
 		if ctx.Err() == nil {
 			fail(w, err)

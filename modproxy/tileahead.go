@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/gofastdev/gofast/prefetch"
-	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -178,7 +177,7 @@ func (r *tileFetcher) fetch(p string, e *tileEntry) {
 	if err != nil {
 		return
 	}
-	f, err := r.h.Fetcher.Get(r.ctx, base, prefetch.Request{Module: module.Version{Path: "checksum database " + r.name + " " + p}, Kind: "sumdb", Rel: p})
+	f, err := r.h.Fetcher.Get(r.ctx, base, prefetch.Request{Label: "checksum database " + r.name + " " + p, Kind: "sumdb", Rel: p})
 	if err != nil {
 		return
 	}

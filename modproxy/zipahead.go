@@ -14,19 +14,19 @@ import (
 
 // zipAhead holds module zips fetched before go asks for them.
 //
-// go downloads the zips it needs GOMAXPROCS at a time, each after its
-// .info and .mod. When Handler.ReadAheadZips is set (for go get, go install
-// pkg@version, go run pkg@version, go mod tidy: commands that download
-// the zip of every module version they resolve), a successful .info answer
-// for a version starts that version's go.mod (as a go.mod read ahead) and
-// zip at once, the zip spooled to SpoolDir,
-// ReadAheadJobs at a time (a pool: a zip waiting its turn is a queued
-// record, not a goroutine); go's request for the zip then takes the
-// spooled file, or waits for the fetch under way. The zips spooled and not
-// yet taken are bounded on disk (Handler.SpoolMax): over the bound no
-// further zip is read ahead, and go's own requests are served as always.
-// Modules whose .info go asks for without needing the zip (go list -m)
-// would be over-fetch, which is why the caller enables this per command.
+// go downloads the zips it needs GOMAXPROCS at a time, each after its .info
+// and .mod. When Handler.ReadAheadZips is set (for go get, go install
+// pkg@version, go run pkg@version, go mod tidy: commands that download the
+// zip of every module version they resolve), a successful .info answer for
+// a version starts that version's go.mod (as a go.mod read ahead) and zip
+// at once, the zip spooled to SpoolDir, ReadAheadJobs at a time (a pool: a
+// zip waiting its turn is a queued record, not a goroutine); go's request
+// for the zip then takes the spooled file, or waits for the fetch under
+// way. The zips spooled and not yet taken are bounded on disk
+// (Handler.SpoolMax): over the bound no further zip is read ahead, and go's
+// own requests are served as always. Modules whose .info go asks for
+// without needing the zip (go list -m) would be over-fetch, which is why
+// the caller enables this per command.
 type zipAhead struct {
 	mu      sync.Mutex
 	byRel   map[string]*zipEntry
@@ -61,7 +61,7 @@ func (h *Handler) zipAheadFrom(m module.Version) {
 // zipAhead starts reading m's zip ahead, unless it is private, already in
 // the module cache (go finds it there and never asks) or already read
 // ahead. A zip of a module providing one of Handler.Tools then starts what
-// its go.mod and go.sum say the build needs (mainZipAhead).
+// its go.mod and go.sum say the build needs (toolZipAhead).
 func (h *Handler) zipAhead(m module.Version) {
 	if h.ReadAheadJobs < 0 || module.Check(m.Path, m.Version) != nil || h.Settings.NoProxy(m.Path) {
 		return
@@ -130,7 +130,7 @@ func (h *Handler) zipAhead(m module.Version) {
 		e.file = f
 		z.mu.Unlock()
 		if ra, ok := f.Reader().(io.ReaderAt); ok {
-			h.mainZipAhead(m, ra, f.Size)
+			h.toolZipAhead(m, ra, f.Size)
 		}
 	})
 }

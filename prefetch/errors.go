@@ -51,9 +51,12 @@ var errStagingLost = errors.New("the download's temporary file was removed by a 
 // and which mirror (credentials redacted) gave the failing answer.
 type ModuleError struct {
 	Module module.Version
+	// Label names what failed when it is no module's file (a request to
+	// a checksum database: "checksum database sum.golang.org lookup/..."),
+	// in Module's place in the message; Module is then zero.
+	Label string
 	// File is the file's Kind: "mod", "info" or "zip" for the engine's
-	// downloads, any Kind for a Request (for KindSumDB and KindSupported,
-	// Module.Path names the database and request).
+	// downloads, any Kind for a Request.
 	File string
 	// Mirror is the redacted URL of the mirror that failed, "" when no
 	// mirror was involved.
@@ -63,9 +66,13 @@ type ModuleError struct {
 
 func (e *ModuleError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Module.Path)
-	if e.Module.Version != "" {
-		b.WriteString("@" + e.Module.Version)
+	if e.Label != "" {
+		b.WriteString(e.Label)
+	} else {
+		b.WriteString(e.Module.Path)
+		if e.Module.Version != "" {
+			b.WriteString("@" + e.Module.Version)
+		}
 	}
 	switch e.File {
 	case "", "sumdb", "supported":

@@ -195,6 +195,9 @@ type Request struct {
 	// accounting.
 	Module module.Version
 	Kind   Kind
+	// Label names the file in errors instead of Module when it is no
+	// module's file (a checksum-database request); Module is then zero.
+	Label string
 	// Rel is the file's path below a proxy's base URL.
 	Rel string
 	// Limit is the largest answer accepted; 0 means the kind's own
@@ -330,7 +333,7 @@ func (f *Fetcher) Get(ctx context.Context, list mirrors.List, r Request) (*File,
 		}
 		return nil
 	}
-	req := fileReq{mod: r.Module, kind: r.Kind, rel: r.Rel, consume: consume, spool: sp}
+	req := fileReq{mod: r.Module, label: r.Label, kind: r.Kind, rel: r.Rel, consume: consume, spool: sp}
 	if sp != nil && fetchedInRanges(r.Module, r.Kind) {
 		req.ranges, req.limit = f.rangeStreams, r.Limit
 	}

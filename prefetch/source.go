@@ -113,14 +113,16 @@ func (s *source) fetch(ctx context.Context, m module.Version, kind Kind, exclude
 }
 
 // fileReq is one file to get from a chain: rel is its path below each
-// proxy's base URL; mod and kind (the values of Request.Kind) name it in
-// errors and in the per-mirror accounting; exclude names a mirror known to lie about it; spool, when
+// proxy's base URL; mod (or label, for no module's file) and kind (the
+// values of Request.Kind) name it in errors and in the per-mirror
+// accounting; exclude names a mirror known to lie about it; spool, when
 // set, lets a body that broke off be resumed with a Range request; ranges,
 // when above 1 and with a spool, is how many byte ranges of the file are
 // fetched at once from a mirror that serves them (fetchRanges), and limit
 // the largest size accepted there (consume holds other bodies to it).
 type fileReq struct {
 	mod     module.Version
+	label   string
 	kind    Kind
 	rel     string
 	exclude string
@@ -149,14 +151,14 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 			if lastErr != nil && !errors.Is(lastErr, fs.ErrNotExist) {
 				return res, reachedTail(lastErr)
 			}
-			return res, reachedTail(&ModuleError{Module: m, File: string(kind), Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)})
+			return res, reachedTail(&ModuleError{Module: m, Label: f.label, File: string(kind), Err: fmt.Errorf("%w (GOPROXY entry %s)", ErrLeftToGo, e.URL)})
 		}
 		if e.URL == exclude {
 			excluded = true
 			continue
 		}
 		if s.broken(e.URL) {
-			lastErr = &ModuleError{Module: m, File: string(kind), Mirror: e.Redacted(), Err: s.skipped(e.URL)}
+			lastErr = &ModuleError{Module: m, Label: f.label, File: string(kind), Mirror: e.Redacted(), Err: s.skipped(e.URL)}
 			rank(lastErr)
 			if e.FallbackOnError {
 				continue
@@ -177,7 +179,7 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 		if errors.Is(err, errStagingLost) {
 			return res, err // local, not the mirror's doing
 		}
-		merr := &ModuleError{Module: m, File: string(kind), Mirror: e.Redacted(), Err: err}
+		merr := &ModuleError{Module: m, Label: f.label, File: string(kind), Mirror: e.Redacted(), Err: err}
 		lastErr = merr
 		rank(merr)
 		switch {
@@ -201,10 +203,10 @@ func (s *source) fetchFrom(ctx context.Context, list mirrors.List, f fileReq) (f
 	if lastErr == nil && excluded {
 		// The only mirror left served wrong bytes: that is a failure (go
 		// would fail on the same bytes), not something to leave to go.
-		lastErr = &ModuleError{Module: m, File: string(kind), Mirror: redact.URL(exclude), Err: errors.New("served wrong bytes, and no other mirror in GOPROXY has the file")}
+		lastErr = &ModuleError{Module: m, Label: f.label, File: string(kind), Mirror: redact.URL(exclude), Err: errors.New("served wrong bytes, and no other mirror in GOPROXY has the file")}
 	}
 	if lastErr == nil {
-		lastErr = &ModuleError{Module: m, File: string(kind), Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}
+		lastErr = &ModuleError{Module: m, Label: f.label, File: string(kind), Err: fmt.Errorf("%w: no mirror in GOPROXY", ErrLeftToGo)}
 	}
 	return res, lastErr
 }
@@ -309,7 +311,7 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n 
 			inRanges = false
 			got, r, err = s.fetchRanges(ctx, e, f)
 		} else {
-			got, r, err = s.once(ctx, e, rel, consume, f.spool)
+			got, r, err = s.fetchStream(ctx, e, rel, consume, f.spool)
 		}
 		n += got
 		retries += r
@@ -352,15 +354,14 @@ func (s *source) fromMirror(ctx context.Context, e mirrors.Entry, f fileReq) (n 
 // keep a download going for ever.
 const maxResumes = 16
 
-// healthyRounds is how many more rounds of the client's retries a file
-// gets from a mirror that has served other files of its kind (zip, mod,
-// info) in this run, when a
-// transient failure (5xx, 429, a dropped connection) outlasted a round and
-// GOPROXY names no mirror to fall back to on errors. A mirror that works
-// but fails a share of its requests then still fills the cache, where go,
-// which never retries, would fail on the file; a mirror that serves no
-// such file (nothing at all, or say go.mod files but no zips) gets no
-// extra rounds, so it is left as fast as before.
+// healthyRounds is how many more rounds of the client's retries a file gets
+// from a mirror that has served other files of its kind (zip, mod, info) in
+// this run, when a transient failure (5xx, 429, a dropped connection)
+// outlasted a round and GOPROXY names no mirror to fall back to on errors.
+// A mirror that works but fails a share of its requests then still fills
+// the cache, where go, which never retries, would fail on the file; a
+// mirror that serves no such file (nothing at all, or say go.mod files but
+// no zips) gets no extra rounds, so it is left as fast as before.
 const healthyRounds = 2
 
 // transient reports whether a failure may pass on a later attempt: a 5xx
@@ -416,9 +417,10 @@ func (attemptHooks) response(_ retryablehttp.Logger, resp *http.Response) {
 	}
 }
 
-// once makes one request (with the client's own retries) and consumes the
-// body, asking for the rest of the file when sp holds the start of it.
-func (s *source) once(ctx context.Context, e mirrors.Entry, rel string, consume consumer, sp *spool) (int64, int, error) {
+// fetchStream makes one request for the file as one stream (with the
+// client's own retries) and consumes the body, asking for the rest of the
+// file when sp holds the start of it.
+func (s *source) fetchStream(ctx context.Context, e mirrors.Entry, rel string, consume consumer, sp *spool) (int64, int, error) {
 	if e.IsFile() {
 		sp.restart()
 		return s.fromFile(ctx, e, rel, consume)

@@ -40,8 +40,8 @@ func (f *Fetcher) SumDBBase(ctx context.Context, db *goenv.SumDB) (mirrors.List,
 			break
 		}
 		_, err := f.Get(ctx, mirrors.List{e}, Request{
-			Module: module.Version{Path: "checksum database " + db.Name + " at " + e.Redacted()},
-			Kind:   "supported", Rel: "sumdb/" + db.Name + "/supported", Limit: maxSumDBAnswer,
+			Label: "checksum database " + db.Name + " at " + e.Redacted(),
+			Kind:  "supported", Rel: "sumdb/" + db.Name + "/supported", Limit: maxSumDBAnswer,
 		})
 		if err == nil {
 			return mirrors.List{{URL: strings.TrimSuffix(e.URL, "/") + "/sumdb/" + db.Name, Kind: mirrors.Proxy}}, nil
@@ -203,8 +203,8 @@ func (o *sumdbOps) ReadRemote(path string) ([]byte, error) {
 		return nil, err
 	}
 	file, err := o.f.Get(o.ctx, base, Request{
-		Module: module.Version{Path: "checksum database " + o.db.Name + " " + rel},
-		Kind:   "sumdb", Rel: rel, Limit: maxSumDBAnswer,
+		Label: "checksum database " + o.db.Name + " " + rel,
+		Kind:  "sumdb", Rel: rel, Limit: maxSumDBAnswer,
 	})
 	if err != nil {
 		return nil, err

@@ -49,9 +49,9 @@ type zipJob struct {
 	start  time.Time
 }
 
-// startZip starts downloading m's zip, and its .info unless cached or
-// left out (Options.NoInfo). The
-// caller has checked that m is public, has a go.sum line and lacks a zip.
+// startZip starts downloading m's zip, and its .info unless cached or left
+// out (Options.NoInfo). The caller has checked that m is public, has a
+// go.sum line and lacks a zip.
 func (e *engine) startZip(ctx context.Context, m module.Version, want []string, spec bool) {
 	jctx, cancel := context.WithCancelCause(ctx)
 	j := &zipJob{e: e, m: m, want: want, spec: spec, ctx: jctx, cancel: cancel, start: time.Now()}

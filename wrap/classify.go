@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/environ"
+	"github.com/gofastdev/gofast/internal/toolchain"
+	"github.com/gofastdev/gofast/internal/warmstamp"
 
 	"golang.org/x/mod/semver"
 )
@@ -53,13 +55,14 @@ func OwnCommands() []string { return append([]string(nil), ownCommands...) }
 // gofast's own commands rather than go's.
 func OwnCommand(word string) bool { return slices.Contains(ownCommands, word) }
 
-// Plan is what gofast does with a command line.
-type Plan int
+// Action is what gofast does first with a command line.
+type Action int
 
 const (
-	// PlanGo hands the command line to go at once: GOFAST_OFF=1, or a
-	// command that never fetches modules.
-	PlanGo Plan = iota
+	// PlanGo hands the command line to go: GOFAST_OFF=1, or a command
+	// that never fetches modules (the full program first has go download
+	// a toolchain it will switch to: see Plan.ToolchainFirst).
+	PlanGo Action = iota
 	// PlanOwn runs one of gofast's own commands.
 	PlanOwn
 	// PlanFetch is a go command that may fetch modules: warm the cache,
@@ -67,19 +70,80 @@ const (
 	PlanFetch
 )
 
+// Plan is what gofast does with a command line, decided once by Route so
+// that the launcher and the full program follow the same decisions and
+// neither looks at the environment, the toolchain or the warm-up record
+// again.
+type Plan struct {
+	Action Action
+	// Off reports GOFAST_OFF=1: go runs alone and nothing else was
+	// looked at.
+	Off bool
+	// GoTool is the real go tool, located for every plan but PlanOwn;
+	// GoErr is why it could not be, and then nothing that needs it
+	// (ToolchainFirst, Warm) was looked at.
+	GoTool string
+	GoErr  error
+	// ToolchainFirst reports that go will download a toolchain it
+	// switches to before it runs the command (even `go version` in a
+	// module asking for a newer go): that download must come through
+	// gofast's proxy.
+	ToolchainFirst bool
+	// Record is the warm-up record for this command (see warmstamp), ""
+	// when none can be trusted or the command's warm-up keeps none (go
+	// mod download's also extracts); a complete warm-up writes it.
+	Record string
+	// Warm reports that Record is valid: a complete earlier warm-up
+	// found everything go.mod and go.sum name, and none of it has gone.
+	Warm bool
+	// GoAlone reports that go can run at once, without the warm-up or
+	// gofast's proxy: GOFAST_OFF=1; a command that never fetches and
+	// needs no toolchain download (or whose go tool is missing, which go
+	// alone reports); or a fetching command that cannot look beyond
+	// go.mod and go.sum, with no toolchain to download and a warm cache.
+	GoAlone bool
+}
+
 // Route decides, for the launcher and the full program alike, what
 // happens to args (the command line without the program name) in env.
-func Route(env environ.Environ, args []string) (Plan, Invocation) {
+// locate finds the real go tool; it is called at most once, and not for
+// gofast's own commands.
+func Route(env environ.Environ, args []string, locate func() (string, error)) (Plan, Invocation) {
 	inv := Classify(args)
+	var p Plan
 	switch {
 	case env.Get("GOFAST_OFF") == "1":
-		return PlanGo, inv
+		p.Action, p.Off = PlanGo, true
 	case len(args) > 0 && OwnCommand(args[0]):
-		return PlanOwn, inv
+		p.Action = PlanOwn
+		return p, inv
 	case inv.MayFetch:
-		return PlanFetch, inv
+		p.Action = PlanFetch
+	default:
+		p.Action = PlanGo
 	}
-	return PlanGo, inv
+	p.GoTool, p.GoErr = locate()
+	switch {
+	case p.Off:
+		p.GoAlone = true
+		return p, inv
+	case p.GoErr != nil:
+		p.GoAlone = p.Action == PlanGo
+		return p, inv
+	}
+	_, p.ToolchainFirst = toolchain.WillDownload(env, inv.Dir, p.GoTool, inv.Args())
+	if p.Action == PlanFetch && !(inv.Command == "mod" && inv.Sub == "download") {
+		p.Record = warmstamp.Path(env, inv.Dir, p.GoTool)
+		p.Warm = warmstamp.Valid(p.Record)
+	}
+	switch {
+	case p.ToolchainFirst:
+	case p.Action == PlanGo:
+		p.GoAlone = true
+	case p.Warm && !inv.Resolves:
+		p.GoAlone = true
+	}
+	return p, inv
 }
 
 // fetching lists the go commands that may load the module graph and so

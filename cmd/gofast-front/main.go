@@ -6,11 +6,11 @@
 // costs about as much as `go version` itself, so commands that never fetch
 // modules (version, env, fmt, doc, ...) would cost twice what go does. This
 // launcher links only what it needs to decide: a command that never fetches
-// goes straight to the real go tool, and so does one that may fetch when the
-// cache is known warm for it (a valid warm-up record: a few stats); gofast's
-// own commands and the other fetching commands go to gofast-core, which
-// warms the module cache first. Both hand
-// over with exec, so the pid, stdio and exit code stay go's.
+// goes straight to the real go tool, and so does one that may fetch when
+// the cache is known warm for it (a valid warm-up record: a few stats);
+// gofast's own commands and the other fetching commands go to gofast-core,
+// which warms the module cache first. Both hand over with exec, so the pid,
+// stdio and exit code stay go's.
 package main
 
 import (
@@ -20,8 +20,6 @@ import (
 	"runtime"
 
 	"github.com/gofastdev/gofast/internal/environ"
-	"github.com/gofastdev/gofast/internal/toolchain"
-	"github.com/gofastdev/gofast/internal/warmstamp"
 	"github.com/gofastdev/gofast/wrap"
 )
 
@@ -50,26 +48,17 @@ func main() {
 // route decides which program runs the command line: the real go tool, or
 // gofast-core with GOFAST_FRONT naming this launcher.
 func route(env environ.Environ, self string, args []string) (string, []string, environ.Environ, error) {
-	plan, inv := wrap.Route(env, args)
-	if plan != wrap.PlanOwn {
-		goTool, err := wrap.Locate(env, self)
-		if plan == wrap.PlanGo && (err != nil || env.Get("GOFAST_OFF") == "1") {
-			return goTool, args, env, err
-		}
-		// A command that will make go download a toolchain (even `go
-		// version` in a module asking for a newer go) needs the engine,
-		// which serves that download.
-		if _, dl := toolchain.WillDownload(env, inv.Dir, goTool, inv.Args()); err == nil && !dl {
-			if plan == wrap.PlanGo {
-				return goTool, args, env, nil
-			}
-			// A warm cache, with nothing changed since the last
-			// complete warm-up (see warmstamp), needs no engine when
-			// the command cannot look beyond go.mod and go.sum.
-			if !inv.Resolves && !(inv.Command == "mod" && inv.Sub == "download") && warmstamp.Valid(warmstamp.Path(env, inv.Dir, goTool)) {
-				return goTool, args, env, nil
-			}
-		}
+	plan, _ := wrap.Route(env, args, func() (string, error) { return wrap.Locate(env, self) })
+	return follow(plan, env, self, args)
+}
+
+// follow carries out wrap.Route's plan: go alone when the plan says go
+// can run at once (with nothing to download, or a cache known warm for
+// the command), gofast-core for everything else. It decides nothing
+// itself.
+func follow(plan wrap.Plan, env environ.Environ, self string, args []string) (string, []string, environ.Environ, error) {
+	if plan.GoAlone {
+		return plan.GoTool, args, env, plan.GoErr
 	}
 	core := env.Get("GOFAST_CORE")
 	if core == "" {

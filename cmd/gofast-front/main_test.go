@@ -11,6 +11,7 @@ import (
 	"github.com/gofastdev/gofast/internal/environ"
 	"github.com/gofastdev/gofast/internal/toolchain"
 	"github.com/gofastdev/gofast/internal/warmstamp"
+	"github.com/gofastdev/gofast/wrap"
 )
 
 // TestLeanDependencies keeps the launcher lean: it exists so that commands
@@ -168,5 +169,31 @@ func TestRouteToolchainSwitch(t *testing.T) {
 	}
 	if target, _, _, _ := route(env.With("GOTOOLCHAIN", "auto"), self, []string{"-C", mod, "version"}); target != realGo {
 		t.Errorf("cached toolchain: routed to %s, want go", target)
+	}
+}
+
+// TestFollowPlan: the launcher carries out wrap.Route's plan and decides
+// nothing again: GOFAST_OFF, the toolchain and the warm-up record are the
+// plan's, not re-read from the environment.
+func TestFollowPlan(t *testing.T) {
+	self, core, realGo := fakeInstall(t)
+	off := environ.Environ{"PATH=" + filepath.Dir(realGo), "GOFAST_OFF=1"}
+	for _, tc := range []struct {
+		name string
+		plan wrap.Plan
+		want string
+	}{
+		{"go alone", wrap.Plan{Action: wrap.PlanFetch, GoTool: realGo, Record: "r", Warm: true, GoAlone: true}, realGo},
+		{"toolchain first", wrap.Plan{Action: wrap.PlanGo, GoTool: realGo, ToolchainFirst: true}, core},
+		{"warm but resolves", wrap.Plan{Action: wrap.PlanFetch, GoTool: realGo, Record: "r", Warm: true}, core},
+		{"own", wrap.Plan{Action: wrap.PlanOwn}, core},
+	} {
+		target, _, targetEnv, err := follow(tc.plan, off, self, []string{"build"})
+		if err != nil || target != tc.want {
+			t.Errorf("%s: follow = %q, %v; want %q", tc.name, target, err, tc.want)
+		}
+		if target == core && targetEnv.Get(frontEnv) != self {
+			t.Errorf("%s: engine not told the launcher's path", tc.name)
+		}
 	}
 }

@@ -59,31 +59,29 @@ func Run(ctx context.Context, o Options) error {
 		args = o.Args[1:]
 	}
 	s := &session{opts: o, env: env, front: front}
-	plan, inv := wrap.Route(env, args)
+	inv := s.route(args)
+	plan := s.plan
 	switch {
-	case plan == wrap.PlanOwn:
+	case plan.Action == wrap.PlanOwn:
 		return s.runOwn(ctx)
-	case plan == wrap.PlanGo && env.Get("GOFAST_OFF") == "1":
+	case plan.Off:
 		return s.execGo(args, env)
 	}
 	s.wrapped = true
-	if s.willDownloadToolchain(inv) {
-		if plan == wrap.PlanGo {
+	if plan.Action == wrap.PlanGo {
+		if plan.ToolchainFirst {
 			// go version, go env, ... in a module that asks for a newer
 			// go: the toolchain comes through the proxy first, and the
 			// command then runs as it would, its output untouched.
 			if err := s.fetchToolchain(ctx, inv.Dir); err != nil {
 				return err
 			}
-			return s.execGo(args, env)
 		}
-		// A fetching command: the warm-up starts the toolchain download
-		// beside the module prefetch (see prefetchForGo).
-		s.switching = true
-	}
-	if plan == wrap.PlanGo {
 		return s.execGo(args, env)
 	}
+	// A fetching command. When go must switch toolchains for it, the
+	// warm-up starts the toolchain download beside the module prefetch
+	// (see prefetchForGo).
 	env, err := s.warm(ctx, inv)
 	if err != nil {
 		return err
@@ -116,21 +114,30 @@ type session struct {
 	goTool   string
 	settings map[string]*goenv.Settings // by directory
 
-	// knownWarm is set when the warm-up found a valid record of a
-	// complete earlier warm-up: nothing go.mod and go.sum name is missing.
+	// plan is wrap.Route's decision for the command line, which the
+	// session follows rather than decides again.
+	plan wrap.Plan
+	// knownWarm is set when the warm-up relied on the plan's valid
+	// record of a complete earlier warm-up (plan.Warm) and fetched
+	// nothing.
 	knownWarm bool
 	// wrapped is set for a go command line (not one of gofast's own):
 	// gofast's notes are then left out (see quiet).
-	wrapped bool
-	// switching is set when go will download a toolchain before it runs
-	// the command: the download must come through the proxy.
-	switching bool
+	wrapped   bool
 	chainMemo chainMemo
 	authOnce  sync.Once
 	creds     *goauth.Credentials
 	ttlWarn   sync.Once
 	jobsOnce  sync.Once
 	jobsN     int
+}
+
+// route decides what happens to args (wrap.Route) and keeps the plan,
+// which the rest of the session follows rather than decides again.
+func (s *session) route(args []string) wrap.Invocation {
+	plan, inv := wrap.Route(s.env, args, s.GoTool)
+	s.plan = plan
+	return inv
 }
 
 // GoTool returns the real go tool's path.

@@ -17,7 +17,6 @@ import (
 
 	"github.com/gofastdev/gofast/internal/modcache"
 	"github.com/gofastdev/gofast/internal/proxytest"
-	"github.com/gofastdev/gofast/wrap"
 )
 
 // e2eMods is the module graph of the end-to-end project: main imports
@@ -265,7 +264,7 @@ func TestWarmBuildSkipsGoEnvWhenUnchanged(t *testing.T) {
 	w := newE2E(t)
 	cache := w.cache("c")
 	ctx := context.Background()
-	inv := wrap.Classify([]string{"build", "./..."})
+	build := []string{"build", "./..."}
 	wd, _ := os.Getwd()
 	if err := os.Chdir(w.dir); err != nil {
 		t.Fatal(err)
@@ -273,7 +272,7 @@ func TestWarmBuildSkipsGoEnvWhenUnchanged(t *testing.T) {
 	defer os.Chdir(wd)
 	var stderr bytes.Buffer
 	s := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
-	s.warm(ctx, inv)
+	s.warm(ctx, s.route(build))
 	if len(s.settings) != 1 {
 		t.Fatalf("first warm-up did not read go's settings")
 	}
@@ -281,7 +280,7 @@ func TestWarmBuildSkipsGoEnvWhenUnchanged(t *testing.T) {
 		t.Fatalf("first warm-up fetched nothing: %s", stderr.String())
 	}
 	s2 := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
-	s2.warm(ctx, inv)
+	s2.warm(ctx, s2.route(build))
 	if len(s2.settings) != 0 {
 		t.Errorf("unchanged module re-ran go env")
 	}
@@ -290,7 +289,7 @@ func TestWarmBuildSkipsGoEnvWhenUnchanged(t *testing.T) {
 	f.WriteString("\n")
 	f.Close()
 	s3 := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
-	s3.warm(ctx, inv)
+	s3.warm(ctx, s3.route(build))
 	if len(s3.settings) != 1 {
 		t.Errorf("changed go.sum did not re-check")
 	}
@@ -303,7 +302,7 @@ func TestWarmBuildStampInWorkspace(t *testing.T) {
 	w := newE2E(t)
 	cache := w.cache("c")
 	ctx := context.Background()
-	inv := wrap.Classify([]string{"build", "./..."})
+	build := []string{"build", "./..."}
 	if err := os.WriteFile(filepath.Join(w.dir, "go.work"), []byte("go 1.21\n\nuse .\n"), 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +314,7 @@ func TestWarmBuildStampInWorkspace(t *testing.T) {
 	var stderr bytes.Buffer
 	warm := func() int {
 		s := &session{opts: Options{Stderr: &stderr}, env: w.env(cache, "GOWORK=")}
-		if _, err := s.warm(ctx, inv); err != nil {
+		if _, err := s.warm(ctx, s.route(build)); err != nil {
 			t.Fatalf("warm-up: %v\n%s", err, stderr.String())
 		}
 		return len(s.settings)
@@ -392,7 +391,7 @@ func TestWarmModsOnlyFetchesNoZip(t *testing.T) {
 		cache := w.cache(strings.Join(args, "_"))
 		var stderr bytes.Buffer
 		s := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
-		if _, err := s.warm(ctx, wrap.Classify(args)); err != nil {
+		if _, err := s.warm(ctx, s.route(args)); err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
 		for _, f := range downloadFiles(t, cache) {
@@ -401,7 +400,7 @@ func TestWarmModsOnlyFetchesNoZip(t *testing.T) {
 			}
 		}
 		s2 := &session{opts: Options{Stderr: &stderr}, env: w.env(cache)}
-		s2.warm(ctx, wrap.Classify([]string{"build", "./..."}))
+		s2.warm(ctx, s2.route([]string{"build", "./..."}))
 		if len(s2.settings) != 1 {
 			t.Errorf("%q: a go build after it was taken as warm (no go env), without the zips", args)
 		}

@@ -25,7 +25,7 @@ import (
 // gofast's. When there is no proxy entry to stand in for (GOPROXY direct
 // or off), or the proxy cannot start, go runs as it would alone.
 func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string, env goenv.Environ) error {
-	if s.knownWarm && !inv.Resolves && !s.switching {
+	if s.knownWarm && s.plan.GoAlone {
 		return s.execGo(args, env)
 	}
 	st, err := s.Settings(ctx, inv.Dir)
@@ -70,11 +70,11 @@ func (s *session) runGo(ctx context.Context, inv wrap.Invocation, args []string,
 }
 
 // runProxied runs go with args and env behind a loopback proxy over the
-// session's chain for st, reading ahead as ra says, and
-// returns go's status. ran is false when the proxy cannot stand in (see
-// proxyable) or did not start (said in one line): go has not run, and the
-// caller runs it alone.
-func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Environ, ra readAhead, stdio wrap.Stdio) (ran bool, err error) {
+// session's chain for st, reading ahead as ra says, and returns go's
+// status. ran is false when the proxy cannot stand in (see proxyable) or
+// did not start (said in one line): go has not run, and the caller runs it
+// alone.
+func (s *session) runProxied(st *goenv.Settings, args []string, env goenv.Environ, ra aheadPolicy, stdio wrap.Stdio) (ran bool, err error) {
 	user, ok := s.proxyable(st)
 	if !ok {
 		return false, nil
@@ -165,7 +165,7 @@ func (s *session) fetcher(st *goenv.Settings) (*prefetch.Fetcher, error) {
 // runs swept first: newSpool), reading ahead as ra says with as many
 // streams as the prefetch. The returned func stops it and removes the
 // spool.
-func (s *session) startProxy(st *goenv.Settings, ra readAhead, tailEntry bool) (*modproxy.Loopback, func(), error) {
+func (s *session) startProxy(st *goenv.Settings, ra aheadPolicy, tailEntry bool) (*modproxy.Loopback, func(), error) {
 	sp, err := newSpool()
 	if err != nil {
 		return nil, nil, err
@@ -262,8 +262,8 @@ func (s *session) proxyable(st *goenv.Settings) (mirrors.List, bool) {
 	return user, true
 }
 
-// readAhead is what the loopback proxy reads ahead for one go command.
-type readAhead struct {
+// aheadPolicy is what the loopback proxy reads ahead for one go command.
+type aheadPolicy struct {
 	zips  bool         // modproxy.Handler.ReadAheadZips: see readsZips
 	graph bool         // modproxy.Handler.ReadAheadGraph: go get, go mod tidy
 	tools []string     // modproxy.Handler.Tools: see wrap.Invocation.Tools
@@ -271,9 +271,9 @@ type readAhead struct {
 }
 
 // aheadFor returns what to read ahead for inv.
-func aheadFor(inv wrap.Invocation) readAhead {
+func aheadFor(inv wrap.Invocation) aheadPolicy {
 	graph := inv.Command == "get" || inv.Command == "mod" && inv.Sub == "tidy"
-	return readAhead{zips: readsZips(inv), graph: graph, tools: inv.Tools()}
+	return aheadPolicy{zips: readsZips(inv), graph: graph, tools: inv.Tools()}
 }
 
 // readsZips reports whether the command downloads the zip of every module

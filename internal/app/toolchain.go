@@ -22,13 +22,6 @@ func (s *session) toolchainFor(dir string, args []string) (toolchain.Decision, b
 	return toolchain.WillDownload(s.env, dir, goTool, args)
 }
 
-// willDownloadToolchain reports whether go will switch to a toolchain it
-// must download first.
-func (s *session) willDownloadToolchain(inv wrap.Invocation) bool {
-	_, dl := s.toolchainFor(inv.Dir, inv.Args())
-	return dl
-}
-
 // fetchToolchain has go download the toolchain it will switch to in dir,
 // through the loopback proxy when it can stand in (else go alone, as go
 // would fetch it anyway), by running `go version` there: go fetches and
@@ -51,7 +44,7 @@ func (s *session) fetchToolchainWith(st *goenv.Settings, dir string) error {
 		args = []string{"-C", dir, "version"}
 	}
 	stdio := wrap.Stdio{Stdout: io.Discard, Stderr: s.opts.Stderr}
-	ran, err := s.runProxied(st, args, s.env, readAhead{}, stdio)
+	ran, err := s.runProxied(st, args, s.env, aheadPolicy{}, stdio)
 	if !ran {
 		goTool, gerr := s.GoTool()
 		if gerr != nil {

@@ -19,10 +19,9 @@ import (
 )
 
 // warm prepares the module cache before a go command that may fetch modules
-// and returns the environment go should run with. A warm-up problem is
-// left to go, which meets it and reports it in its own words
-// (GOFAST_VERBOSE=1 adds gofast's line), and go runs as usual, with one
-// exception: when a
+// and returns the environment go should run with. A warm-up problem is left
+// to go, which meets it and reports it in its own words (GOFAST_VERBOSE=1
+// adds gofast's line), and go runs as usual, with one exception: when a
 // mirror misbehaved on files gofast could not get in a way go does not
 // survive (a stall, which go would wait on forever; an endless .mod), the
 // error is returned and go is not run (see hangStop).
@@ -38,18 +37,15 @@ func (s *session) warm(ctx context.Context, inv wrap.Invocation) (goenv.Environ,
 }
 
 // warmBuild is the warm-up for build, test, list and the other fetching
-// commands. When the files that decide what go needs and the settings are
-// unchanged since the last complete warm-up, it only stats the files that
-// warm-up recorded (a few milliseconds, no `go env`; the lean launcher
-// makes the same check before it even starts gofast-core). Otherwise it
-// runs one `go env -json` and a prefetch of what is missing, without
-// extraction: go extracts the modules it builds, and only those.
+// commands. When wrap.Route found a valid record of a complete warm-up
+// (the files that decide what go needs and the settings unchanged, and
+// every recorded file still there: a few stats, no `go env`), it does
+// nothing; the lean launcher follows the same plan before it even starts
+// gofast-core. Otherwise it runs one `go env -json` and a prefetch of what
+// is missing, without extraction: go extracts the modules it builds, and
+// only those.
 func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Environ, error) {
-	stamp := ""
-	if tool, err := s.GoTool(); err == nil {
-		stamp = warmstamp.Path(s.env, inv.Dir, tool)
-	}
-	if warmstamp.Valid(stamp) {
+	if s.plan.Warm {
 		s.knownWarm = true
 		return s.env, nil
 	}
@@ -62,25 +58,25 @@ func (s *session) warmBuild(ctx context.Context, inv wrap.Invocation) (goenv.Env
 	if rep == nil {
 		return s.env, nil
 	}
-	if stamp != "" && rep.Failed == 0 {
+	if s.plan.Record != "" && rep.Failed == 0 {
 		// The cache files the prefetch verified or found; failing to
 		// record them only costs the next run a `go env`.
-		_ = warmstamp.Write(stamp, rep.Files)
+		_ = warmstamp.Write(s.plan.Record, rep.Files)
 	}
 	return s.envWithChain(rep, st), nil
 }
 
-// prefetchForGo is what both warm-ups share: go's settings and their checks,
-// one prefetch (with tweak applied to its options), and the decision
-// whether go may run. When go will switch toolchains (session.switching),
-// go downloads the toolchain beside the prefetch. rep is nil when the
-// warm-up was skipped (said in one line only as a note: see notef); a
-// non-nil error
-// means go must not run: a mirror go would hang on (see hangStop), or a
-// toolchain go could not get (go's own error, already printed by go).
-// The warm-up is also skipped, silently, when go is to print its fetches
-// (-x in GOFLAGS): see showsFetches.
-func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
+// prefetchForGo is what both warm-ups share: go's settings and their
+// checks, one prefetch (with the command's own options set by
+// commandOptions), and the decision whether go may run. When go will
+// switch toolchains (wrap.Plan.ToolchainFirst), go downloads the toolchain
+// beside the prefetch. rep is nil when the warm-up was skipped (said in one
+// line only as a note: see notef); a non-nil error means go must not run: a
+// mirror go would hang on (see hangStop), or a toolchain go could not get
+// (go's own error, already printed by go). The warm-up is also skipped,
+// silently, when go is to print its fetches (-x in GOFLAGS): see
+// showsFetches.
+func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, commandOptions func(*prefetch.Options)) (rep *prefetch.Report, st *goenv.Settings, err error) {
 	st, err = s.Settings(ctx, inv.Dir)
 	if err == nil {
 		err = s.checkPrefetchSettings(st)
@@ -95,11 +91,11 @@ func (s *session) prefetchForGo(ctx context.Context, inv wrap.Invocation, tweak 
 		return nil, nil, nil
 	}
 	opts := s.prefetchOptions(inv.Dir, st)
-	if tweak != nil {
-		tweak(&opts)
+	if commandOptions != nil {
+		commandOptions(&opts)
 	}
 	pctx := ctx
-	if s.switching {
+	if s.plan.ToolchainFirst {
 		// go will switch toolchains: the toolchain download starts now,
 		// beside the module prefetch, rather than when go runs. If it
 		// fails, go cannot run the command either; the prefetch stops

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/mod/module"
 )
 
-// mainAhead remembers the tool modules whose zips have been read for
+// toolAhead remembers the tool modules whose zips have been read for
 // their build (Handler.Tools).
 //
 // go install pkg@version and go run pkg@version build pkg as if its module
@@ -23,11 +23,11 @@ import (
 // database (there is no go.sum of the user's), then downloads the zip of
 // every module that provides a package of the build, again GOMAXPROCS at a
 // time. All of that is decided by the tool module's own go.mod and go.sum,
-// which sit in its zip, the first thing go downloads (toolPlan). So
-// as soon as the proxy has the tool's zip it starts all of them at once,
-// each with its checksum-database lookup, and go finds its requests
-// answered or under way.
-type mainAhead struct {
+// which sit in its zip, the first thing go downloads (toolPlan). So as soon
+// as the proxy has the tool's zip it starts all of them at once, each with
+// its checksum-database lookup, and go finds its requests answered or under
+// way.
+type toolAhead struct {
 	mu   sync.Mutex
 	read map[module.Version]bool
 }
@@ -43,26 +43,26 @@ func (h *Handler) providesTool(path string) bool {
 	return false
 }
 
-// mainZipAhead is called with every zip of m the proxy has for go (fetched
+// toolZipAhead is called with every zip of m the proxy has for go (fetched
 // for go, read ahead, or in the module cache). When m can provide one of
 // h.Tools, it reads m's go.mod and go.sum from the zip, once per version,
 // and starts reading ahead what they say the build needs (toolPlan): the
 // go.mod files, and the zips with their .info files (go stamps the binary
 // with each module of the build and reads its .info for that).
-func (h *Handler) mainZipAhead(m module.Version, r io.ReaderAt, size int64) {
+func (h *Handler) toolZipAhead(m module.Version, r io.ReaderAt, size int64) {
 	if len(h.Tools) == 0 || h.ReadAheadJobs < 0 || !h.providesTool(m.Path) {
 		return
 	}
-	h.main.mu.Lock()
-	if h.main.read[m] {
-		h.main.mu.Unlock()
+	h.tool.mu.Lock()
+	if h.tool.read[m] {
+		h.tool.mu.Unlock()
 		return
 	}
-	if h.main.read == nil {
-		h.main.read = map[module.Version]bool{}
+	if h.tool.read == nil {
+		h.tool.read = map[module.Version]bool{}
 	}
-	h.main.read[m] = true
-	h.main.mu.Unlock()
+	h.tool.read[m] = true
+	h.tool.mu.Unlock()
 	gomod, gosum, err := toolFiles(m, r, size)
 	if err != nil {
 		return // go reports a bad zip in its own words
