@@ -117,6 +117,9 @@ func startMirrors(tree string, link Link, specs []mirrorSpec) (*mirrorSet, error
 			opts.ErrorRate, opts.Seed = sp.ErrorRate, sp.Seed
 		}
 		if sp.Sums != nil && sp.Kind != stalledMirror {
+			if sp.Sums.standIns != nil {
+				opts.FS = sp.Sums.standIns.serve(opts.FS)
+			}
 			opts.FS = listingFS{opts.FS}
 			opts.SumDB, opts.Lookup, opts.SumDBRecords = sumDBName, sp.Sums.lookup, sp.Sums.records()
 		}

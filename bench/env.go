@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gofastdev/gofast/internal/proxytest"
 )
 
 // toolEnv describes the isolated environment both tools of a comparison run
@@ -42,16 +44,12 @@ type toolEnv struct {
 	Toolchain string
 }
 
-// droppedEnv lists variables removed from the harness's environment before
-// the tools see it: every setting that could redirect, weaken or speed up
-// module fetching, or point at the user's caches.
-var droppedEnv = map[string]bool{
-	"GOPROXY": true, "GOSUMDB": true, "GONOSUMDB": true, "GOPRIVATE": true, "GONOPROXY": true,
-	"GOINSECURE": true, "GOAUTH": true, "GOMODCACHE": true, "GOCACHE": true, "GOCACHEPROG": true,
-	"GOENV": true, "GOFLAGS": true, "GOTOOLCHAIN": true, "GOWORK": true, "GO111MODULE": true,
-	"GOPATH": true, "GOROOT": true, "GOVCS": true, "GOMAXPROCS": true, "GOTMPDIR": true, "TMPDIR": true,
-	"HOME": true, "XDG_CACHE_HOME": true, "XDG_CONFIG_HOME": true, "PATH": true,
-	"HTTP_PROXY": true, "HTTPS_PROXY": true, "ALL_PROXY": true, "NO_PROXY": true,
+// benchOnlyEnv lists what the harness drops beyond proxytest.IsolatedEnv:
+// the caches, scratch and home directories each run gets of its own (so
+// nothing leaks between runs), GOROOT and PATH (the real go goes first on
+// PATH), and GOMAXPROCS (the GOMAXPROCS=64 side sets it).
+var benchOnlyEnv = []string{
+	"GOCACHE", "GOROOT", "GOMAXPROCS", "GOTMPDIR", "TMPDIR", "HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "PATH",
 }
 
 // environ builds the environment from base (usually os.Environ()). Unless
@@ -60,31 +58,23 @@ var droppedEnv = map[string]bool{
 // need, so go never consults it, and inside the network namespace a lookup
 // would fail loudly instead of leaking.
 func (e toolEnv) environ(base []string) []string {
-	var env []string
 	path := filepath.Join(e.GoRoot, "bin")
 	for _, kv := range base {
 		k, v, _ := strings.Cut(kv, "=")
 		if strings.EqualFold(k, "PATH") && v != "" {
 			path += string(os.PathListSeparator) + v
 		}
-		if droppedEnv[strings.ToUpper(k)] || strings.HasPrefix(k, "GOFAST_") {
-			continue
-		}
-		env = append(env, kv)
 	}
-	env = append(env,
+	env := append(proxytest.IsolatedEnv(base, benchOnlyEnv...),
 		"PATH="+path,
 		"GOPROXY="+e.Proxy,
 		"GOMODCACHE="+e.ModCache,
 		"GOCACHE="+e.GoCache,
-		"GOENV=off",
 		"GOTOOLCHAIN="+cmp.Or(e.Toolchain, "local"),
-		"GOWORK=off",
 		"HOME="+e.Home,
 		"XDG_CACHE_HOME="+filepath.Join(e.Home, "cache"),
 		"XDG_CONFIG_HOME="+filepath.Join(e.Home, "config"),
 		"GOPATH="+filepath.Join(e.Home, "gopath"),
-		"NO_PROXY=127.0.0.1,localhost",
 	)
 	if e.NoModMod {
 		env = append(env, "GOFLAGS=")

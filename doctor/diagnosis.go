@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/gofastdev/gofast/internal/goauth"
@@ -122,7 +123,8 @@ func (d *diagnosis) chainTarget(e mirrors.Entry) *target {
 
 // sumdbRoute walks GOPROXY as go does to decide how it reaches the
 // checksum database: through the first mirror that serves it, skipping
-// mirrors that answer 404 or 410 (or fail, after '|'), else directly. It
+// mirrors that answer 404 or 410 (or fail, after '|'), else directly,
+// unless a failure is the error go keeps (see mirrors.SumDBProxy). It
 // returns the check line and, when the database is unreachable, the
 // finding message.
 func (d *diagnosis) sumdbRoute() (Check, string) {
@@ -136,26 +138,26 @@ func (d *diagnosis) sumdbRoute() (Check, string) {
 	target += " " + d.sumdb.Name
 	fail := func(msg string) (Check, string) { return newCheck(LayerSumDB, target, Fail, msg), msg }
 	if !d.sumdb.Explicit && d.chainErr == nil {
-	walk:
-		for i, e := range d.chain {
-			if e.Kind != mirrors.Proxy {
-				break walk
-			}
+		// The probes' answers to /sumdb/<name>/supported, walked as go
+		// walks them (mirrors.SumDBProxy).
+		e, err := mirrors.SumDBProxy(d.chain, func(e mirrors.Entry) error {
 			t := d.chainTarget(e)
-			if t == nil {
-				continue
+			switch {
+			case t == nil:
+				return sumdbProbeError{e.Redacted()}
+			case t.sumdb == sumdbServed:
+				return nil
+			case t.sumdb == sumdbNotServed:
+				return fs.ErrNotExist
 			}
-			switch t.sumdb {
-			case sumdbServed:
-				return newCheck(LayerSumDB, target, Pass, "go reaches it through "+t.name), ""
-			case sumdbNotServed:
-				continue
-			}
-			if e.FallbackOnError && i+1 < len(d.chain) {
-				continue
-			}
+			return sumdbProbeError{t.name}
+		})
+		switch {
+		case e != nil:
+			return newCheck(LayerSumDB, target, Pass, "go reaches it through "+d.chainTarget(*e).name), ""
+		case err != nil:
 			return fail(fmt.Sprintf("go asks %s whether it serves the checksum database %s, gets an error, and then treats the database as unavailable: every module not yet in go.sum fails verification",
-				t.name, d.sumdb.Name))
+				err, d.sumdb.Name))
 		}
 	}
 	t := d.sumdbTarget
@@ -175,6 +177,13 @@ func (d *diagnosis) sumdbRoute() (Check, string) {
 	}
 	return fail(lead + why + ": every module not yet in go.sum fails verification")
 }
+
+// sumdbProbeError stands, in sumdbRoute's walk, for a mirror's failed
+// answer to /sumdb/<name>/supported; it names the mirror (the probe's own
+// check says how it failed).
+type sumdbProbeError struct{ mirror string }
+
+func (e sumdbProbeError) Error() string { return e.mirror }
 
 // sumdbRouteCheck is the check line of sumdbRoute.
 func (d *diagnosis) sumdbRouteCheck() Check {

@@ -56,9 +56,18 @@ func TestZipReadAhead(t *testing.T) {
 	}
 
 	off := proxytest.New(t, proxytest.Options{FS: tree.FS})
-	h = &Handler{}
+	// go.sum records the zips, as above: only ReadAheadZips keeps them
+	// from being read ahead.
+	h = &Handler{Sums: sumsOf(t, tree)}
 	lb = startWith(t, off.URL, &goenv.Settings{}, time.Minute, h)
-	get(t, lb.URL+"/example.com/a/@v/v1.0.0.info")
+	if code, _ := get(t, lb.URL+"/example.com/a/@v/v1.0.0.info"); code != http.StatusOK {
+		t.Fatalf(".info: %d", code)
+	}
+	// Whatever the .info started (it starts it before answering) must
+	// have reached the mirror before the check: Close would cancel a
+	// fetch still queued, and a wrongly started zip would go unseen.
+	h.zips.running.Wait()
+	h.ahead.await(func(a *readAhead) bool { return a.running == 0 })
 	lb.Close()
 	if n := off.Count(".zip"); n != 0 {
 		t.Errorf("without ReadAheadZips, %d zips were fetched", n)

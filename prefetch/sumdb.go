@@ -2,7 +2,6 @@ package prefetch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -21,11 +20,11 @@ import (
 const maxSumDBAnswer = 16 << 20
 
 // SumDBBase returns the one-entry chain through which go reads the checksum
-// database db, found as go's modfetch dbClient.initBase finds it: the URL
-// GOSUMDB names, if it names one; else the first proxy of the Fetcher's
-// chain that answers /sumdb/<name>/supported, walking past a not-found
-// answer (and past any failure after '|'); else the database itself. Any
-// other failure is the database being unavailable, as for go.
+// database db: the URL GOSUMDB names, if it names one; else the proxy of
+// the Fetcher's chain that mirrors.SumDBProxy picks, asking each its
+// /sumdb/<name>/supported as go's modfetch dbClient.initBase does; else
+// the database itself. The error go would report, when it treats the
+// database as unavailable, is returned.
 func (f *Fetcher) SumDBBase(ctx context.Context, db *goenv.SumDB) (mirrors.List, error) {
 	if db.Explicit {
 		return mirrors.List{{URL: db.URL, Kind: mirrors.Proxy}}, nil
@@ -34,25 +33,24 @@ func (f *Fetcher) SumDBBase(ctx context.Context, db *goenv.SumDB) (mirrors.List,
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range chain {
-		if e.Kind != mirrors.Proxy {
-			// direct and off: go connects to the database itself.
-			break
-		}
-		_, err := f.Get(ctx, mirrors.List{e}, Request{
+	e, err := mirrors.SumDBProxy(chain, func(e mirrors.Entry) error {
+		file, err := f.Get(ctx, mirrors.List{e}, Request{
 			Label: "checksum database " + db.Name + " at " + e.Redacted(),
 			Kind:  "supported", Rel: "sumdb/" + db.Name + "/supported", Limit: maxSumDBAnswer,
 		})
 		if err == nil {
-			return mirrors.List{{URL: strings.TrimSuffix(e.URL, "/") + "/sumdb/" + db.Name, Kind: mirrors.Proxy}}, nil
+			file.Close()
 		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if errors.Is(err, fs.ErrNotExist) || e.FallbackOnError {
-			continue
-		}
+		return err
+	})
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("checksum database %s: %w", db.Name, err)
+	}
+	if e != nil {
+		return mirrors.List{{URL: strings.TrimSuffix(e.URL, "/") + "/sumdb/" + db.Name, Kind: mirrors.Proxy}}, nil
 	}
 	return mirrors.List{{URL: db.URL, Kind: mirrors.Proxy}}, nil
 }
